@@ -1,0 +1,18 @@
+export * from './generated';
+export {
+  catalog,
+  catalogTopics,
+  schemaOf,
+  schemaVersionsOf,
+  topicSpec,
+  subjectOf,
+  deadLetterTopicOf,
+  isEventType,
+} from './catalog';
+export type { TopicSpec } from './catalog';
+export { EventCodec } from './codec';
+export type { CodecOptions, Decoded } from './codec';
+export { newMetadata, cloudEventHeaders } from './metadata';
+export type { EventMetadata, Cause } from './metadata';
+export { checkFullTransitive, describeProblems } from './compatibility';
+export type { CompatibilityProblem } from './compatibility';

@@ -1,0 +1,14 @@
+export { createKafka, headersToStrings } from './kafka';
+export { EventProducer } from './producer';
+export type { ProducerOptions } from './producer';
+export { ConsumerRunner } from './consumer';
+export type { ConsumerRunnerOptions, ConsumerState, MessageHandler, BatchHandler } from './consumer';
+export { KafkaAdmin } from './admin';
+export type { TopicSettings } from './admin';
+export { readTopic } from './read';
+export { redriveDeadLetters } from './redrive';
+export type { RedriveOptions } from './redrive';
+export type { InboundMessage, OutboundMessage, Logger, KafkaSettings } from './types';
+export { silentLogger } from './types';
+/** The client type, re-exported so callers can pass it around without importing kafkajs. */
+export type { Kafka as KafkaClient } from 'kafkajs';

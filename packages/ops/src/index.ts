@@ -1,0 +1,4 @@
+export { setupTopicsAndSchemas, bootstrapDatabases, SERVICES } from './setup';
+export type { SetupOptions } from './setup';
+export { listDeadLetters, redrive } from './dlq';
+export { main } from './cli';

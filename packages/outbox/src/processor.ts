@@ -1,0 +1,200 @@
+import type { Pool, PoolClient } from 'pg';
+import {
+  cloudEventHeaders,
+  newMetadata,
+  type Cause,
+  type EventCodec,
+  type EventMap,
+  type EventMetadata,
+  type EventType,
+} from '@orderflow/contracts';
+import type { InboundMessage } from '@orderflow/messaging';
+import { appendToOutbox, claimInbox, claimInboxMany, type OutboxRecord } from './writer';
+
+/** An event a handler wants published; metadata is filled in by the processor. */
+export type Emit = {
+  [T in EventType]: { type: T; event: Omit<EventMap[T], 'metadata'> & { orderId: string } };
+}[EventType];
+
+/** What a handler receives besides the event. */
+export interface HandlerContext {
+  tx: PoolClient;
+  message: InboundMessage;
+  metadata: EventMetadata;
+}
+
+export interface ProcessorOptions {
+  pool: Pool;
+  schema: string;
+  codec: EventCodec;
+  /** The service name: events' `source`. */
+  source: string;
+  /** Supplies the W3C traceparent of the current span, carried in the outbox row and on to Kafka. */
+  traceparent?: () => string | undefined;
+  /** Runs around the processing of each record (a tracing span, say); traceparent() is read inside it. */
+  around?: <R>(message: InboundMessage, fn: () => Promise<R>) => Promise<R>;
+}
+
+type Handle = (event: unknown, ctx: HandlerContext) => Promise<Emit[] | void>;
+
+/** How a batch finds the handler of a record: by its topic. */
+export interface Route {
+  type: EventType;
+  handle: (event: never, ctx: HandlerContext) => Promise<Emit[] | void>;
+  /**
+   * Runs once per batch, in its transaction, before any handler, with every new event of the batch: the place to
+   * lock all the rows the batch will touch in one consistent order, so that concurrent batches cannot deadlock.
+   */
+  prepare?: (tx: PoolClient, events: never[]) => Promise<void>;
+}
+
+interface Decoded {
+  message: InboundMessage;
+  type: EventType;
+  event: unknown;
+  metadata: EventMetadata;
+  handle?: Route['handle'];
+  prepare?: Route['prepare'];
+}
+
+/**
+ * The consume-transform-produce step of every service: decode the record with the service's reader schema, then in
+ * one database transaction claim the event in the inbox (a redelivery stops here), apply the handler's state change
+ * and append the events it emits to the outbox. Offsets are resolved by the consumer runner only after this returns.
+ */
+export class EventProcessor {
+  constructor(private readonly o: ProcessorOptions) {}
+
+  /** Builds a consumer handler for one event type: one record, one transaction. */
+  on<T extends EventType>(
+    type: T,
+    handle: (event: EventMap[T], ctx: HandlerContext) => Promise<Emit[] | void>,
+  ): (message: InboundMessage) => Promise<'processed' | 'duplicate'> {
+    return async (message) => {
+      const decoded = await this.decode(message, type);
+      return this.transaction(async (tx) => {
+        const records = await this.apply(tx, decoded, handle as Handle);
+        if (!records) return 'duplicate' as const;
+        await appendToOutbox(tx, this.o.schema, records);
+        return 'processed' as const;
+      });
+    };
+  }
+
+  /**
+   * Builds a batch handler: consecutive records of one partition decoded, then applied in order in ONE transaction
+   * (one commit, one outbox insert for all), for throughput. All or nothing: any failure rolls everything back and
+   * the consumer runner falls back to record-at-a-time, which isolates the failing record.
+   * @returns how many records were duplicates (already processed).
+   */
+  batch(route: (topic: string) => Route | undefined): (messages: InboundMessage[]) => Promise<{ duplicates: number }> {
+    return async (messages) => {
+      const decoded: Decoded[] = [];
+      for (const m of messages) {
+        const r = route(m.topic);
+        if (!r) throw new Error(`no handler for topic ${m.topic}`);
+        decoded.push({ ...(await this.decode(m, r.type)), handle: r.handle, prepare: r.prepare });
+      }
+      return this.transaction(async (tx) => {
+        const fresh = await claimInboxMany(
+          tx,
+          this.o.schema,
+          decoded.map((d) => this.inboxEntry(d)),
+        );
+        await this.prepare(
+          tx,
+          decoded.filter((d) => fresh.has(d.metadata.eventId)),
+        );
+        const all: OutboxRecord[] = [];
+        let duplicates = 0;
+        for (const d of decoded) {
+          if (!fresh.delete(d.metadata.eventId)) {
+            duplicates += 1; // processed before, or earlier in this batch
+            continue;
+          }
+          all.push(...(await this.apply(tx, d, d.handle as Handle, true))!);
+        }
+        await appendToOutbox(tx, this.o.schema, all);
+        return { duplicates };
+      });
+    };
+  }
+
+  /** Calls each route's prepare hook once with its events (a batch is one topic-partition: usually one route). */
+  private async prepare(tx: PoolClient, decoded: Decoded[]): Promise<void> {
+    const byHook = new Map<NonNullable<Route['prepare']>, unknown[]>();
+    for (const d of decoded) {
+      if (!d.prepare) continue;
+      const list = byHook.get(d.prepare) ?? [];
+      list.push(d.event);
+      byHook.set(d.prepare, list);
+    }
+    for (const [hook, events] of byHook) await hook(tx, events as never[]);
+  }
+
+  private async decode(message: InboundMessage, type: EventType): Promise<Decoded> {
+    const { event } = await this.o.codec.decode(type, message.value);
+    return { message, type, event, metadata: (event as { metadata: EventMetadata }).metadata };
+  }
+
+  /** Inbox claim + handler in `tx`; the outbox records to append, or null for an event already processed. */
+  private async apply(tx: PoolClient, d: Decoded, handle: Handle, claimed = false): Promise<OutboxRecord[] | null> {
+    const run = () => this.applyOne(tx, d, handle, claimed);
+    return this.o.around ? this.o.around(d.message, run) : run();
+  }
+
+  private inboxEntry({ message, metadata, type }: Decoded) {
+    return {
+      eventId: metadata.eventId,
+      eventType: type,
+      topic: message.topic,
+      partition: message.partition,
+      offset: message.offset,
+    };
+  }
+
+  private async applyOne(tx: PoolClient, d: Decoded, handle: Handle, claimed: boolean): Promise<OutboxRecord[] | null> {
+    const { message, metadata } = d;
+    if (!claimed && !(await claimInbox(tx, this.o.schema, this.inboxEntry(d)))) return null;
+    const emits = (await handle(d.event, { tx, message, metadata })) ?? [];
+    return this.toRecords(emits, { eventId: metadata.eventId, correlationId: metadata.correlationId });
+  }
+
+  /** Serialises and appends events to the outbox in `tx` (also for state changes that start from HTTP). */
+  async emit(tx: PoolClient, emits: readonly Emit[], cause?: Cause): Promise<void> {
+    await appendToOutbox(tx, this.o.schema, await this.toRecords(emits, cause));
+  }
+
+  private async toRecords(emits: readonly Emit[], cause?: Cause): Promise<OutboxRecord[]> {
+    const records: OutboxRecord[] = [];
+    for (const e of emits) {
+      const metadata = newMetadata(e.type, this.o.source, cause);
+      const payload = await this.o.codec.encode(e.type, { ...e.event, metadata } as never);
+      records.push({
+        topic: this.o.codec.topicOf(e.type),
+        key: e.event.orderId,
+        payload,
+        headers: cloudEventHeaders(metadata, e.event.orderId, this.o.traceparent?.()),
+        eventId: metadata.eventId,
+        eventType: e.type,
+      });
+    }
+    return records;
+  }
+
+  /** Runs `fn` in a transaction on a pooled connection; rolls back on any error. */
+  async transaction<R>(fn: (tx: PoolClient) => Promise<R>): Promise<R> {
+    const tx = await this.o.pool.connect();
+    try {
+      await tx.query('BEGIN');
+      const result = await fn(tx);
+      await tx.query('COMMIT');
+      return result;
+    } catch (err) {
+      await tx.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      tx.release();
+    }
+  }
+}

@@ -1,0 +1,84 @@
+import { randomBytes } from 'node:crypto';
+import net from 'node:net';
+import { Client } from 'pg';
+
+/** Where the real infrastructure is (see global-setup.js). */
+export function testEnv() {
+  return {
+    brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
+    registryUrl: process.env.SCHEMA_REGISTRY_URL ?? 'http://127.0.0.1:8081/apis/ccompat/v7',
+    adminDatabaseUrl: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+  };
+}
+
+/** A short random id for names that must not collide between tests and runs. */
+export function uniqueId(): string {
+  return randomBytes(4).toString('hex');
+}
+
+/** A topic prefix of its own for one test file: topics, subjects and consumer groups never meet another test's. */
+export function uniquePrefix(label = 't'): string {
+  return `${label}-${uniqueId()}.`;
+}
+
+/** A fresh database for one test file; returns its admin connection string and a drop function. */
+export async function createTestDatabase(
+  label = 'test',
+): Promise<{ url: string; name: string; drop(): Promise<void> }> {
+  const name = `of_${label.replace(/[^a-z0-9]/g, '_')}_${uniqueId()}`;
+  const admin = testEnv().adminDatabaseUrl;
+  const c = new Client({ connectionString: admin });
+  await c.connect();
+  await c.query(`CREATE DATABASE "${name}"`);
+  await c.end();
+  const u = new URL(admin);
+  u.pathname = `/${name}`;
+  return {
+    url: u.toString(),
+    name,
+    async drop() {
+      const d = new Client({ connectionString: admin });
+      await d.connect();
+      await d.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await d.end();
+    },
+  };
+}
+
+export interface WaitOptions {
+  timeoutMs?: number;
+  intervalMs?: number;
+  description?: string;
+}
+
+/** Polls `probe` until it returns a value that is not undefined/false; fails with the description after the timeout. */
+export async function waitFor<T>(
+  probe: () => Promise<T | undefined | false> | T | undefined | false,
+  o: WaitOptions = {},
+): Promise<T> {
+  const deadline = Date.now() + (o.timeoutMs ?? 30000);
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await probe();
+      if (v !== undefined && v !== false) return v as T;
+    } catch (err) {
+      lastError = err;
+    }
+    await new Promise((r) => setTimeout(r, o.intervalMs ?? 100));
+  }
+  throw new Error(
+    `timed out after ${o.timeoutMs ?? 30000} ms waiting for ${o.description ?? 'condition'}` +
+      (lastError ? ` (last error: ${(lastError as Error).message})` : ''),
+  );
+}
+
+/** A loopback port nothing listens on (yet): bound by the OS, then released. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+  });
+}

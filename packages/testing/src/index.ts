@@ -1,0 +1,10 @@
+export { testEnv, uniqueId, uniquePrefix, createTestDatabase, waitFor, freePort } from './env';
+export type { WaitOptions } from './env';
+export { anOrder, aLine, aCustomer, anAddress } from './builders';
+export type { OrderOverrides } from './builders';
+export { TestKafka } from './kafka';
+export { startSmtpSink, parseMail } from './smtp';
+export type { ReceivedMail } from './smtp';
+export { serviceEnv, getJson } from './service';
+export { Platform, terminalStage, ADMIN_TOKEN, SERVICES } from './platform';
+export type { ServiceName } from './platform';
