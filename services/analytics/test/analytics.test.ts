@@ -1,0 +1,219 @@
+/**
+ * analytics as a component: real Kafka, registry and PostgreSQL; the service runs in-process with its own database,
+ * schema, role and topic prefix. Events are published as the other services would publish them.
+ */
+import { Client } from 'pg';
+import { EVENT_TYPES } from '@orderflow/contracts';
+import { runService, type RunningService } from '@orderflow/service-kit';
+import { createTestDatabase, getJson, serviceEnv, TestKafka, uniquePrefix, waitFor } from '@orderflow/testing';
+import { readConfig } from '../src/config';
+import { replay } from '../src/replay';
+import { analytics } from '../src/service';
+import type { Summary } from '../src/db/summary';
+import type { Timeline } from '../src/domain/timeline';
+import { happyJourney, paymentFailedJourney, refundedJourney, type Published } from './journeys';
+
+const prefix = uniquePrefix('analytics');
+const tk = new TestKafka(prefix);
+let db: Awaited<ReturnType<typeof createTestDatabase>>;
+let env: NodeJS.ProcessEnv;
+let svc: RunningService;
+
+beforeAll(async () => {
+  await tk.setup();
+  db = await createTestDatabase('analytics');
+  env = serviceEnv('analytics', { prefix, databaseUrl: db.url });
+  svc = await runService(analytics(readConfig(env)));
+});
+
+afterAll(async () => {
+  await svc?.stop();
+  await tk.close();
+  await db?.drop();
+});
+
+const publishAll = async (events: readonly Published[]) => {
+  for (const e of events) await tk.publish(e.type as never, e.event as never);
+};
+type TimelineBody = Timeline & { failureReason: string | null };
+const timeline = async (orderId: string): Promise<TimelineBody> =>
+  (await getJson(svc.port, `/orders/${orderId}/timeline`)).body;
+const summary = async (): Promise<Summary> => (await getJson(svc.port, '/summary')).body;
+const timelineOf = (orderId: string, events: number) =>
+  waitFor(
+    async () => {
+      const t = await timeline(orderId);
+      return t?.events?.length === events && t;
+    },
+    { description: `${events} events on the timeline of ${orderId}` },
+  );
+/** Every record of every topic consumed and committed by the analytics group: nothing is still in flight. */
+const caughtUp = async () => {
+  const lag = await tk.admin.lag(
+    `${prefix}analytics`,
+    EVENT_TYPES.map((t) => tk.topic(t)),
+  );
+  return Object.values(lag).every((n) => n === 0);
+};
+const settledSummary = () =>
+  waitFor(async () => (await caughtUp()) && summary(), { description: 'analytics caught up' });
+const diff = (after: Summary['funnel'], before: Summary['funnel']) =>
+  Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - before[k as keyof typeof before]]));
+const revenueOf = (s: Summary, currency: string) =>
+  s.revenue.find((r) => r.currency === currency) ?? { chargedMinor: 0, refundedMinor: 0, netMinor: 0 };
+
+const t0 = Date.UTC(2025, 5, 1, 9, 0, 0);
+const happy = happyJourney(t0);
+let happyTimeline: TimelineBody;
+
+it('follows a happy journey: six events in order, FULFILLED, counted in the funnel and the revenue', async () => {
+  const before = await settledSummary();
+  await publishAll(happy.events);
+  happyTimeline = await timelineOf(happy.orderId, 6);
+
+  expect(happyTimeline.stage).toBe('FULFILLED');
+  expect(happyTimeline.events.map((e) => [e.type, e.sincePreviousMs])).toEqual([
+    ['order.created', null],
+    ['order.validated', 100],
+    ['inventory.reserved', 150],
+    ['payment.processed', 200],
+    ['order.fulfilled', 250],
+    ['notification.sent', 100],
+  ]);
+  expect(happyTimeline.events[0]).toMatchObject({ source: 'test-upstream', occurredAt: '2025-06-01T09:00:00.000Z' });
+  expect(happyTimeline.events[4]?.summary).toMatchObject({ carrier: 'DHL', trackingNumber: 'JD0001' });
+  expect(happyTimeline.stageDurationsMs).toEqual({
+    validation: 100,
+    reservation: 150,
+    payment: 200,
+    fulfillment: 250,
+    endToEnd: 700,
+  });
+
+  const after = await settledSummary();
+  expect(diff(after.funnel, before.funnel)).toEqual({
+    created: 1,
+    validated: 1,
+    rejected: 0,
+    reserved: 1,
+    outOfStock: 0,
+    paid: 1,
+    paymentFailed: 0,
+    fulfilled: 1,
+    fulfillmentFailed: 0,
+    refunded: 0,
+    released: 0,
+    notified: 1,
+  });
+  expect(revenueOf(after, 'EUR').chargedMinor - revenueOf(before, 'EUR').chargedMinor).toBe(2500);
+  expect(after.eventsProcessed - before.eventsProcessed).toBe(6);
+  expect(after.stageTimingsMs.createdToFulfilled).toEqual({ p50: 700, p95: 700, avg: 700 });
+});
+
+it('gives the same timeline when the events of an order arrive in a scrambled order', async () => {
+  const scrambled = happyJourney(t0 + 60_000);
+  const [created, validated, reserved, paid, fulfilled, sent] = scrambled.events;
+  await publishAll([sent!, paid!, fulfilled!, created!, reserved!, validated!]);
+  const t = await timelineOf(scrambled.orderId, 6);
+  const shape = (x: Timeline) => ({
+    stage: x.stage,
+    durations: x.stageDurationsMs,
+    events: x.events.map((e) => [e.type, e.sincePreviousMs]),
+  });
+  expect(shape(t)).toEqual(shape(happyTimeline));
+});
+
+it('ends a failed payment at PAYMENT_FAILED and a compensated fulfillment at REFUNDED, with reasons and net revenue', async () => {
+  const before = await settledSummary();
+  const failed = paymentFailedJourney(t0 + 120_000, 'INSUFFICIENT_FUNDS');
+  const refunded = refundedJourney(t0 + 180_000, 'CARRIER_UNAVAILABLE');
+  await publishAll([...failed.events, ...refunded.events]);
+
+  const f = await timelineOf(failed.orderId, 5);
+  expect(f.stage).toBe('PAYMENT_FAILED');
+  expect(f.failureReason).toBe('INSUFFICIENT_FUNDS');
+  expect(f.stageDurationsMs).toEqual({
+    validation: 100,
+    reservation: 150,
+    payment: 50,
+    fulfillment: null,
+    endToEnd: 300,
+  });
+  expect((await timelineOf(refunded.orderId, 7)).stage).toBe('REFUNDED');
+
+  const after = await settledSummary();
+  expect(after.failureReasons).toEqual(
+    expect.arrayContaining([
+      { stage: 'payment', code: 'INSUFFICIENT_FUNDS', count: 1 },
+      { stage: 'fulfillment', code: 'CARRIER_UNAVAILABLE', count: 1 },
+    ]),
+  );
+  expect(diff(after.funnel, before.funnel)).toMatchObject({
+    paymentFailed: 1,
+    fulfillmentFailed: 1,
+    refunded: 1,
+    released: 2,
+    fulfilled: 0,
+  });
+  const [eurBefore, eurAfter] = [revenueOf(before, 'EUR'), revenueOf(after, 'EUR')];
+  expect(eurAfter.chargedMinor - eurBefore.chargedMinor).toBe(8000);
+  expect(eurAfter.refundedMinor - eurBefore.refundedMinor).toBe(8000);
+  expect(eurAfter.netMinor).toBe(eurBefore.netMinor);
+});
+
+it('counts a redelivered event once', async () => {
+  const before = await settledSummary();
+  await tk.publish('payment.processed', happy.eventOf('payment.processed'));
+  await tk.publish('notification.sent', happy.eventOf('notification.sent'));
+  const after = await settledSummary();
+  expect(after).toEqual(before);
+  expect((await timeline(happy.orderId)).events).toHaveLength(6);
+});
+
+it('answers HTTP errors as JSON: 404 unknown order, 400 naming the field', async () => {
+  expect(await getJson(svc.port, '/orders/nope/timeline')).toEqual({
+    status: 404,
+    body: { error: { code: 'NOT_FOUND', message: 'order nope not found' } },
+  });
+  const tooLong = await getJson(svc.port, `/orders/${'x'.repeat(201)}/timeline`);
+  expect(tooLong.status).toBe(400);
+  expect(tooLong.body.error).toMatchObject({ code: 'INVALID_REQUEST', field: 'id' });
+});
+
+it('replay refuses while analytics runs, then rebuilds the same views from Kafka after a stop', async () => {
+  const before = await settledSummary();
+  await expect(replay(readConfig(env))).rejects.toThrow(/still has 1 member.*stop analytics/);
+  expect((await summary()).eventsProcessed).toBe(before.eventsProcessed);
+
+  await svc.stop();
+  const report = await replay(readConfig(env));
+  // The group will re-read every record of all 12 topics.
+  const lag = await tk.admin.lag(report.groupId, report.topics);
+  const records = await Promise.all(
+    report.topics.map(async (t) => [...(await tk.admin.endOffsets(t)).values()].reduce((n, o) => n + Number(o), 0)),
+  );
+  expect(report.topics.map((t) => lag[t])).toEqual(records);
+  expect(records.reduce((a, b) => a + b, 0)).toBe(before.eventsProcessed + 2); // + the two redelivered records
+  const c = new Client({ connectionString: db.url });
+  await c.connect();
+  try {
+    const { rows } = await c.query(
+      `SELECT (SELECT count(*) FROM analytics.events) AS events, (SELECT count(*) FROM analytics.orders) AS orders,
+              (SELECT count(*) FROM analytics.inbox) AS inbox`,
+    );
+    expect(rows[0]).toEqual({ events: '0', orders: '0', inbox: '0' });
+  } finally {
+    await c.end();
+  }
+
+  svc = await runService(analytics(readConfig(env)));
+  const rebuilt = await waitFor(
+    async () => {
+      const s = await settledSummary();
+      return s.eventsProcessed === before.eventsProcessed && s;
+    },
+    { description: 'the rebuild' },
+  );
+  expect(rebuilt).toEqual(before);
+  expect(await timeline(happy.orderId)).toEqual(happyTimeline);
+});

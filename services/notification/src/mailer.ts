@@ -1,0 +1,65 @@
+import nodemailer from 'nodemailer';
+import { PermanentError, TransientError } from '@orderflow/errors';
+import type { Config } from './config';
+
+/** One plain-text message to one recipient. */
+export interface OutgoingMail {
+  to: string;
+  subject: string;
+  text: string;
+  /** RFC 5322 Message-ID, angle brackets included. */
+  messageId: string;
+}
+
+/** The SMTP side of the service: the only code that speaks SMTP. */
+export interface Mailer {
+  /** Resolves once the SMTP server accepted the message; rejects with a TransientError or PermanentError. */
+  send(mail: OutgoingMail): Promise<void>;
+  /** Closes the pooled connections. */
+  close(): void;
+}
+
+/** One pooled SMTP transporter for the life of the service. */
+export function createMailer(config: Config): Mailer {
+  const transporter = nodemailer.createTransport({
+    pool: true,
+    host: config.SMTP_HOST,
+    port: config.SMTP_PORT,
+    secure: config.SMTP_SECURE,
+    ...(config.SMTP_USER ? { auth: { user: config.SMTP_USER, pass: config.SMTP_PASS ?? '' } } : {}),
+    connectionTimeout: config.SMTP_TIMEOUT_MS,
+    greetingTimeout: config.SMTP_TIMEOUT_MS,
+    socketTimeout: config.SMTP_TIMEOUT_MS,
+  });
+  return {
+    async send(mail) {
+      try {
+        await transporter.sendMail({ from: config.MAIL_FROM, ...mail });
+      } catch (err) {
+        throw smtpFailure(err);
+      }
+    },
+    close: () => transporter.close(),
+  };
+}
+
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ECONNECTION', 'ESOCKET', 'EDNS']);
+
+/**
+ * What a nodemailer failure means for the event: the server being away (connection errors) or deferring (4xx) is
+ * transient and retried until it works; a permanent refusal of this message (5xx, e.g. an unknown recipient) is
+ * permanent and dead-lettered. A failed login (EAUTH) is our configuration, not the message: it is transient, so the
+ * partition waits for a fix rather than dead-lettering every customer's mail. Anything else is returned as is.
+ */
+export function smtpFailure(err: unknown): unknown {
+  const e = (err ?? {}) as { code?: unknown; responseCode?: unknown; message?: unknown };
+  const code = typeof e.code === 'string' ? e.code : undefined;
+  const status = typeof e.responseCode === 'number' ? e.responseCode : undefined;
+  const what = `SMTP ${String(e.message ?? err)}`;
+  if ((code && CONNECTION_CODES.has(code)) || code === 'EAUTH') return new TransientError(what, code, { cause: err });
+  if (status !== undefined && status >= 400 && status < 500)
+    return new TransientError(what, `SMTP_${status}`, { cause: err });
+  if (status !== undefined && status >= 500 && status < 600)
+    return new PermanentError(what, `SMTP_${status}`, { cause: err });
+  return err;
+}

@@ -1,0 +1,195 @@
+/**
+ * notification as a component: real Kafka, registry, PostgreSQL and a real SMTP server (the sink) on loopback; the
+ * service runs in-process with its own database, schema, role and topic prefix.
+ */
+import type { EventMap, EventType } from '@orderflow/contracts';
+import { runService, type RunningService } from '@orderflow/service-kit';
+import {
+  createTestDatabase,
+  getJson,
+  serviceEnv,
+  startSmtpSink,
+  TestKafka,
+  uniquePrefix,
+  waitFor,
+} from '@orderflow/testing';
+import { readConfig } from '../src/config';
+import { createMailer, type Mailer } from '../src/mailer';
+import { notification } from '../src/service';
+import {
+  anInventoryRejected,
+  anOrderFulfilled,
+  anOrderRejected,
+  aPaymentFailed,
+  aPaymentRefunded,
+  mailsTo,
+  textOf,
+} from './support';
+
+const prefix = uniquePrefix('notification');
+const tk = new TestKafka(prefix);
+let db: Awaited<ReturnType<typeof createTestDatabase>>;
+let sink: Awaited<ReturnType<typeof startSmtpSink>>;
+let mailer: Mailer;
+let svc: RunningService;
+
+beforeAll(async () => {
+  await tk.setup();
+  db = await createTestDatabase('notification');
+  sink = await startSmtpSink();
+  const config = readConfig(
+    serviceEnv('notification', { prefix, databaseUrl: db.url }, { SMTP_PORT: String(sink.port) }),
+  );
+  mailer = createMailer(config);
+  svc = await runService(notification(config, mailer));
+});
+
+afterAll(async () => {
+  await svc?.stop();
+  mailer?.close();
+  await sink?.close();
+  await tk.close();
+  await db?.drop();
+});
+
+const sentFor = async (orderId: string) => (await tk.events('notification.sent')).filter((e) => e.orderId === orderId);
+
+/** One trigger: the event, and what the customer must read. */
+const trigger = <T extends EventType>(
+  type: T,
+  event: EventMap[T] & { orderId: string },
+  subject: string,
+  says: string[],
+) => ({
+  type,
+  event,
+  subject,
+  says,
+  publish: () => tk.publish(type, event),
+});
+
+const rejected = anOrderRejected();
+const short = anInventoryRejected();
+const failed = aPaymentFailed();
+const shipped = anOrderFulfilled();
+const refunded = aPaymentRefunded();
+
+it.each([
+  [
+    'ORDER_REJECTED',
+    trigger('order.rejected', rejected, `We could not accept your order ${rejected.orderId}`, [
+      'quantity 0 of SKU-1 is outside 1..1000',
+    ]),
+  ],
+  [
+    'OUT_OF_STOCK',
+    trigger('inventory.rejected', short, `Items in your order ${short.orderId} are out of stock`, [
+      'SKU-7: 3 requested, 1 in stock',
+    ]),
+  ],
+  [
+    'PAYMENT_FAILED',
+    trigger('payment.failed', failed, `Payment for your order ${failed.orderId} failed`, [
+      'could not charge $42.50',
+      'insufficient funds',
+    ]),
+  ],
+  [
+    'ORDER_SHIPPED',
+    trigger('order.fulfilled', shipped, `Your order ${shipped.orderId} has shipped`, [
+      'with DHL',
+      'Tracking number: JD0146000012345678',
+    ]),
+  ],
+  [
+    'PAYMENT_REFUNDED',
+    trigger('payment.refunded', refunded, `Your refund for order ${refunded.orderId}`, ['We have refunded €19.99']),
+  ],
+])('%s: one email to the customer, a notification record and notification.sent', async (template, t) => {
+  const { orderId, customer, metadata } = t.event;
+  await t.publish();
+
+  const [sent] = await waitFor(
+    async () => {
+      const events = await sentFor(orderId);
+      return events.length > 0 && events;
+    },
+    { description: 'notification.sent' },
+  );
+  expect(sent).toMatchObject({ channel: 'EMAIL', recipient: customer.email, template, triggeredBy: t.type });
+  expect(sent!.metadata).toMatchObject({
+    source: 'notification',
+    correlationId: orderId,
+    causationId: metadata.eventId,
+  });
+
+  // The send completes before the transaction commits, so the mail is in the sink by the time the event is out.
+  const mails = mailsTo(sink.mails, customer.email);
+  expect(mails).toHaveLength(1);
+  const mail = mails[0]!;
+  expect(mail.subject).toBe(t.subject);
+  expect(mail.from).toBe('orders@orderflow.local');
+  expect(mail.headers['message-id']).toBe(`<${sent!.notificationId}@orderflow.local>`);
+  const text = textOf(mail);
+  expect(text).toContain(`Hello ${customer.name},`);
+  for (const phrase of t.says) expect(text).toContain(phrase);
+
+  const { status, body } = await getJson(svc.port, `/notifications?orderId=${encodeURIComponent(orderId)}`);
+  expect(status).toBe(200);
+  expect(body).toEqual({
+    orderId,
+    notifications: [
+      {
+        notificationId: sent!.notificationId,
+        template,
+        recipient: customer.email,
+        subject: t.subject,
+        triggeredBy: t.type,
+        sentAt: new Date(sent!.sentAt).toISOString(),
+      },
+    ],
+  });
+});
+
+it('the same event delivered twice sends one email; the order history lists its notifications oldest first', async () => {
+  const shippedTwice = anOrderFulfilled();
+  const { orderId, customer } = shippedTwice;
+  await tk.publish('order.fulfilled', shippedTwice);
+  await tk.publish('order.fulfilled', shippedTwice); // redelivery: same event id
+  // A later event of the same order (same key, same partition) is handled after both copies: once its mail is in,
+  // the duplicate has had every chance to produce a second one.
+  await tk.publish('payment.refunded', aPaymentRefunded({ orderId, customer }));
+  await waitFor(() => mailsTo(sink.mails, customer.email).some((m) => m.subject.startsWith('Your refund')), {
+    description: 'the refund mail',
+  });
+
+  expect(mailsTo(sink.mails, customer.email).map((m) => m.subject)).toEqual([
+    `Your order ${orderId} has shipped`,
+    `Your refund for order ${orderId}`,
+  ]);
+  const { body } = await getJson(svc.port, `/notifications?orderId=${orderId}`);
+  expect(body.notifications.map((n: { template: string }) => n.template)).toEqual([
+    'ORDER_SHIPPED',
+    'PAYMENT_REFUNDED',
+  ]);
+  const sent = await waitFor(
+    async () => {
+      const events = await sentFor(orderId);
+      return events.length === 2 && events;
+    },
+    { description: 'two notification.sent events' },
+  );
+  expect(sent.map((e) => e.triggeredBy)).toEqual(['order.fulfilled', 'payment.refunded']);
+});
+
+it('answers 400 naming orderId when it is missing or empty, and an empty history for an unknown order', async () => {
+  for (const path of ['/notifications', '/notifications?orderId=', '/notifications?orderId=%20']) {
+    const { status, body } = await getJson(svc.port, path);
+    expect(status).toBe(400);
+    expect(body.error).toMatchObject({ code: 'INVALID_REQUEST', field: 'orderId' });
+  }
+  expect(await getJson(svc.port, '/notifications?orderId=nobody')).toEqual({
+    status: 200,
+    body: { orderId: 'nobody', notifications: [] },
+  });
+});

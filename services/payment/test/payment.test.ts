@@ -1,0 +1,264 @@
+/**
+ * payment as a component: real Kafka, registry and PostgreSQL; the service runs in-process with its own database,
+ * schema, role and topic prefix, charging through the simulated provider (whose ledger is read here as the provider's
+ * own books would be).
+ */
+import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import { newMetadata, type FulfillmentFailed, type InventoryReserved } from '@orderflow/contracts';
+import { runService, type RunningService } from '@orderflow/service-kit';
+import {
+  aLine,
+  anOrder,
+  createTestDatabase,
+  getJson,
+  serviceEnv,
+  TestKafka,
+  uniquePrefix,
+  waitFor,
+  type OrderOverrides,
+} from '@orderflow/testing';
+import { readConfig } from '../src/config';
+import { createProvider, type ProviderAdapter } from '../src/provider';
+import { payment } from '../src/service';
+
+const prefix = uniquePrefix('payment');
+const tk = new TestKafka(prefix);
+let db: Awaited<ReturnType<typeof createTestDatabase>>;
+let svc: RunningService;
+let provider: ProviderAdapter;
+let sql: Client;
+
+beforeAll(async () => {
+  await tk.setup();
+  db = await createTestDatabase('payment');
+  const config = readConfig(serviceEnv('payment', { prefix, databaseUrl: db.url }, { SIM_TRANSIENT_FAILURES: '2' }));
+  provider = createProvider(config);
+  svc = await runService(payment(config, provider));
+  sql = new Client({ connectionString: db.url });
+  await sql.connect();
+});
+
+afterAll(async () => {
+  await svc?.stop();
+  await provider?.close();
+  await sql?.end();
+  await tk.close();
+  await db?.drop();
+});
+
+/** inventory.reserved for a fresh order (as inventory would publish it). */
+function reserved(overrides: OrderOverrides = {}): InventoryReserved {
+  const { orderId, customer, currency, lines, totalMinor, shippingAddress, paymentMethodToken } = anOrder(overrides);
+  return {
+    metadata: newMetadata('inventory.reserved', 'inventory', undefined, { correlationId: orderId }),
+    orderId,
+    order: { customer, currency, lines, totalMinor, shippingAddress, paymentMethodToken },
+    reservationId: `res-${randomUUID()}`,
+    reservedAt: Date.now(),
+  };
+}
+
+function fulfillmentFailed(r: InventoryReserved): FulfillmentFailed {
+  return {
+    metadata: newMetadata('fulfillment.failed', 'fulfillment', undefined, { correlationId: r.orderId }),
+    orderId: r.orderId,
+    customer: r.order.customer,
+    reasonCode: 'UNDELIVERABLE_DESTINATION',
+    message: 'no carrier delivers there',
+    failedAt: Date.now(),
+  };
+}
+
+const eventsOf = async <T extends 'payment.processed' | 'payment.failed' | 'payment.refunded'>(
+  type: T,
+  orderId: string,
+) => (await tk.events(type)).filter((e) => e.orderId === orderId);
+
+const first = <T extends 'payment.processed' | 'payment.failed' | 'payment.refunded'>(type: T, orderId: string) =>
+  waitFor(async () => (await eventsOf(type, orderId))[0], { description: `${type} of ${orderId}` });
+
+/** Rows of the simulated provider's ledger for a key: what the provider actually charged or refunded. */
+const ledger = async (key: string) =>
+  (
+    await sql.query(
+      'SELECT kind, amount_minor, result FROM payment.simulated_provider_ledger WHERE idempotency_key = $1',
+      [key],
+    )
+  ).rows;
+
+/** Waits until the service has consumed the event and relayed everything the order's handlers emitted. */
+const settled = (eventId: string, orderId: string) =>
+  waitFor(
+    async () => {
+      const seen = await sql.query('SELECT 1 FROM payment.inbox WHERE event_id = $1', [eventId]);
+      const pending = await sql.query('SELECT 1 FROM payment.outbox WHERE message_key = $1 AND published_at IS NULL', [
+        orderId,
+      ]);
+      return seen.rowCount === 1 && pending.rowCount === 0;
+    },
+    { description: `event ${eventId} processed and relayed` },
+  );
+
+it('charges an approved order its exact total: payment.processed carries the order, HTTP shows CHARGED', async () => {
+  const r = reserved({
+    lines: [aLine({ quantity: 3, unitPriceMinor: 1999 }), aLine({ sku: 'B', unitPriceMinor: 5 })],
+    currency: 'GBP',
+  });
+  await tk.publish('inventory.reserved', r);
+  const processed = await first('payment.processed', r.orderId);
+  expect(processed).toMatchObject({ amountMinor: 6002, currency: 'GBP', order: r.order });
+  expect(processed.metadata).toMatchObject({
+    source: 'payment',
+    correlationId: r.orderId,
+    causationId: r.metadata.eventId,
+  });
+  const [charge] = await ledger(r.orderId);
+  expect(charge).toMatchObject({
+    kind: 'charge',
+    amount_minor: '6002',
+    result: { reference: processed.providerReference },
+  });
+  const { status, body } = await getJson(svc.port, `/payments/${r.orderId}`);
+  expect(status).toBe(200);
+  expect(body).toMatchObject({
+    orderId: r.orderId,
+    paymentId: processed.paymentId,
+    status: 'CHARGED',
+    amountMinor: 6002,
+    currency: 'GBP',
+    providerReference: processed.providerReference,
+    failureCode: null,
+    refundedAt: null,
+  });
+});
+
+it.each([
+  ['tok_decline', 'DECLINED'],
+  ['tok_insufficient_funds', 'INSUFFICIENT_FUNDS'],
+])('a %s card fails the payment with %s', async (paymentMethodToken, reasonCode) => {
+  const r = reserved({ paymentMethodToken });
+  await tk.publish('inventory.reserved', r);
+  const failed = await first('payment.failed', r.orderId);
+  expect(failed).toMatchObject({
+    reasonCode,
+    amountMinor: r.order.totalMinor,
+    currency: 'EUR',
+    customer: r.order.customer,
+  });
+  expect(failed.message).not.toBe('');
+  const { body } = await getJson(svc.port, `/payments/${r.orderId}`);
+  expect(body).toMatchObject({ status: 'FAILED', failureCode: reasonCode, providerReference: null });
+  expect(await eventsOf('payment.processed', r.orderId)).toEqual([]);
+});
+
+it('retries an unavailable provider until it approves, charging once', async () => {
+  const r = reserved({ paymentMethodToken: 'tok_transient' });
+  await tk.publish('inventory.reserved', r);
+  await first('payment.processed', r.orderId);
+  const attempts = await sql.query(
+    'SELECT attempts FROM payment.simulated_provider_attempts WHERE idempotency_key = $1',
+    [r.orderId],
+  );
+  expect(attempts.rows[0].attempts).toBe(3); // two failures, then the approval
+  expect(await ledger(r.orderId)).toHaveLength(1);
+  await settled(r.metadata.eventId, r.orderId);
+  expect(await eventsOf('payment.processed', r.orderId)).toHaveLength(1);
+});
+
+it('a redelivered inventory.reserved and a second one for the same order charge once and announce once', async () => {
+  const r = reserved();
+  const again = { ...r, metadata: { ...r.metadata, eventId: randomUUID() } };
+  await tk.publish('inventory.reserved', r);
+  await tk.publish('inventory.reserved', r); // same event id: redelivery
+  await tk.publish('inventory.reserved', again); // new event id, same order
+  await settled(again.metadata.eventId, r.orderId); // same key, same partition: the first two came before
+  expect(await ledger(r.orderId)).toHaveLength(1);
+  expect(await eventsOf('payment.processed', r.orderId)).toHaveLength(1);
+});
+
+it('after a crash between charge and commit, the retry takes the provider’s first answer instead of charging again', async () => {
+  const r = reserved();
+  await sql.query(
+    `INSERT INTO payment.simulated_provider_ledger (idempotency_key, kind, result, amount_minor, currency)
+     VALUES ($1, 'charge', '{"status":"approved","reference":"sim_ch_before_crash"}', $2, 'EUR')`,
+    [r.orderId, r.order.totalMinor],
+  );
+  await tk.publish('inventory.reserved', r);
+  expect((await first('payment.processed', r.orderId)).providerReference).toBe('sim_ch_before_crash');
+  expect(await ledger(r.orderId)).toHaveLength(1);
+});
+
+it('refunds a charged order once when fulfillment fails, however often it is told', async () => {
+  const r = reserved({ lines: [aLine({ quantity: 2, unitPriceMinor: 4250 })] });
+  await tk.publish('inventory.reserved', r);
+  const processed = await first('payment.processed', r.orderId);
+  const failure = fulfillmentFailed(r);
+  await tk.publish('fulfillment.failed', failure);
+  const refunded = await first('payment.refunded', r.orderId);
+  expect(refunded).toMatchObject({
+    paymentId: processed.paymentId,
+    amountMinor: 8500,
+    currency: 'EUR',
+    reason: 'fulfillment.failed',
+    customer: r.order.customer,
+  });
+  expect(refunded.metadata.causationId).toBe(failure.metadata.eventId);
+  const { body } = await getJson(svc.port, `/payments/${r.orderId}`);
+  expect(body).toMatchObject({ status: 'REFUNDED', refundedAt: expect.any(String) });
+
+  const second = fulfillmentFailed(r);
+  await tk.publish('fulfillment.failed', second);
+  await settled(second.metadata.eventId, r.orderId);
+  expect(await ledger(`refund:${r.orderId}`)).toMatchObject([{ kind: 'refund', amount_minor: '8500' }]);
+  expect(await eventsOf('payment.refunded', r.orderId)).toHaveLength(1);
+});
+
+it('refunds nothing for an order never charged or whose payment failed', async () => {
+  const never = reserved();
+  const declined = reserved({ paymentMethodToken: 'tok_decline' });
+  await tk.publish('inventory.reserved', declined);
+  await first('payment.failed', declined.orderId);
+  for (const r of [never, declined]) {
+    const f = fulfillmentFailed(r);
+    await tk.publish('fulfillment.failed', f);
+    await settled(f.metadata.eventId, r.orderId);
+    expect(await eventsOf('payment.refunded', r.orderId)).toEqual([]);
+    expect(await ledger(`refund:${r.orderId}`)).toEqual([]);
+  }
+  expect((await getJson(svc.port, `/payments/${never.orderId}`)).status).toBe(404);
+  expect((await getJson(svc.port, `/payments/${declined.orderId}`)).body.status).toBe('FAILED');
+});
+
+it('dead-letters an order whose total cannot be charged, without touching the provider', async () => {
+  const r = reserved({ totalMinor: 0 });
+  await tk.publish('inventory.reserved', r);
+  const dead = await waitFor(
+    async () => (await tk.deadLetters('inventory.reserved')).find((m) => m.key === r.orderId),
+    {
+      description: 'dead letter',
+    },
+  );
+  expect(dead.headers['dlq.error.code']).toBe('INVALID_AMOUNT');
+  expect(await ledger(r.orderId)).toEqual([]);
+  expect((await getJson(svc.port, `/payments/${r.orderId}`)).status).toBe(404);
+});
+
+it('answers an unknown order with a JSON 404', async () => {
+  expect(await getJson(svc.port, '/payments/nope')).toEqual({
+    status: 404,
+    body: { error: { code: 'NOT_FOUND', message: 'payment of order nope not found' } },
+  });
+});
+
+it('counts payments per status in /metrics', async () => {
+  const charged = async () => {
+    const text = await (await fetch(`http://127.0.0.1:${svc.port}/metrics`)).text();
+    return Number(/orderflow_payments\{service="payment",status="CHARGED"\} (\d+)/.exec(text)?.[1]);
+  };
+  const before = await charged();
+  const r = reserved();
+  await tk.publish('inventory.reserved', r);
+  await first('payment.processed', r.orderId);
+  expect(await charged()).toBe(before + 1);
+});
