@@ -154,6 +154,18 @@ async function waitFor(what, check, pid) {
   throw new InfraError(`${what} not healthy after ${config.startTimeoutMs} ms; see ${config.logDir}/${what}.log`);
 }
 
+
+/**
+ * A KRaft cluster id as Kafka's own Uuid.randomUuid() makes it: 16 random bytes in base64url, never starting
+ * with "-" (the storage tool's argument parser would read such an id as an option and refuse it).
+ */
+function newClusterId() {
+  for (;;) {
+    const id = crypto.randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
+
 function kafkaProperties(dataDir, kafkaPort, controllerPort) {
   const { host } = config;
   return [
@@ -224,7 +236,7 @@ function spawnKafka({ port, controllerPort, dir, name, heap: heapSize }) {
   const cp = `${kafkaLibs}${path.sep}*`;
   const jvm = [`-Dlog4j.configuration=file:${log4j}`, '-cp', cp];
   if (!fs.existsSync(path.join(logs, 'meta.properties'))) {
-    const clusterId = crypto.randomBytes(16).toString('base64url');
+    const clusterId = newClusterId();
     const r = spawnSync('java', [...jvm, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', props], {
       encoding: 'utf8',
     });
