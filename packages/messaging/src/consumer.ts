@@ -59,7 +59,7 @@ export type ConsumerState = 'idle' | 'starting' | 'running' | 'stopping' | 'stop
  *  - unknown: retried `maxUnknownAttempts` times, then dead-lettered.
  */
 export class ConsumerRunner {
-  private readonly consumer: Consumer;
+  private consumer: Consumer;
   private readonly o: Required<Omit<ConsumerRunnerOptions, 'logger' | 'batchHandler'>> & {
     logger: Logger;
     batchHandler?: BatchHandler;
@@ -69,7 +69,12 @@ export class ConsumerRunner {
   private processed = 0;
   private deadLettered = 0;
 
-  constructor(kafka: Kafka, opts: ConsumerRunnerOptions) {
+  private recoveryTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly kafka: Kafka,
+    opts: ConsumerRunnerOptions,
+  ) {
     this.o = {
       deadLetterTopic: (t) => `${t}.dlq`,
       maxBatchSize: 100,
@@ -82,19 +87,54 @@ export class ConsumerRunner {
       logger: silentLogger,
       ...opts,
     };
-    this.consumer = kafka.consumer({
-      groupId: opts.groupId,
+    this.consumer = this.createConsumer();
+  }
+
+  private createConsumer(): Consumer {
+    const consumer = this.kafka.consumer({
+      groupId: this.o.groupId,
       sessionTimeout: this.o.sessionTimeoutMs,
       heartbeatInterval: 3000,
       allowAutoTopicCreation: false,
       maxWaitTimeInMs: 100,
       retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 10000 },
     });
-    this.consumer.on(this.consumer.events.CRASH, (e) => {
+    consumer.on(consumer.events.CRASH, (e) => {
       this.lastError = String(e.payload.error?.message ?? e.payload.error);
-      if (!e.payload.restart) this.currentState = 'crashed';
       this.o.logger.error({ err: this.lastError, restart: e.payload.restart }, 'consumer crashed');
+      // kafkajs restarts itself after retriable errors only; after any other crash it stays down. A service whose
+      // consumer is dead but whose process lives would never catch up, so we start a fresh consumer ourselves.
+      if (!e.payload.restart && consumer === this.consumer && this.currentState === 'running') {
+        this.currentState = 'crashed';
+        this.scheduleRecovery(1);
+      }
     });
+    return consumer;
+  }
+
+  private scheduleRecovery(attempt: number): void {
+    const delay = Math.min(this.o.retryMaxMs, this.o.retryInitialMs * 2 ** Math.min(attempt, 16));
+    this.recoveryTimer = setTimeout(() => {
+      this.recoveryTimer = undefined;
+      void this.recover(attempt);
+    }, delay);
+  }
+
+  private async recover(attempt: number): Promise<void> {
+    if (this.currentState !== 'crashed') return;
+    const dead = this.consumer;
+    await dead.disconnect().catch(() => undefined);
+    this.consumer = this.createConsumer();
+    try {
+      await this.run();
+      // run() may have raced a stop(); TypeScript cannot see that across the await.
+      if ((this.currentState as ConsumerState) !== 'running') await this.consumer.disconnect();
+      else this.o.logger.warn({ attempt }, 'consumer recovered after a crash');
+    } catch (err) {
+      this.lastError = errorMessage(err);
+      this.o.logger.error({ err: this.lastError, attempt }, 'consumer recovery failed; retrying');
+      if (this.currentState === 'crashed') this.scheduleRecovery(attempt + 1);
+    }
   }
 
   get state(): ConsumerState {
@@ -112,6 +152,10 @@ export class ConsumerRunner {
 
   async start(): Promise<void> {
     this.currentState = 'starting';
+    await this.run();
+  }
+
+  private async run(): Promise<void> {
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: [...this.o.topics], fromBeginning: this.o.fromBeginning });
     await this.consumer.run({
@@ -122,13 +166,14 @@ export class ConsumerRunner {
       partitionsConsumedConcurrently: this.o.partitionsConsumedConcurrently,
       eachBatch: (payload) => this.handleBatch(payload),
     });
-    this.currentState = 'running';
+    if (this.currentState === 'starting' || this.currentState === 'crashed') this.currentState = 'running';
   }
 
   /** Finishes the in-flight record of each partition, commits resolved offsets and leaves the group. */
   async stop(): Promise<void> {
     if (this.currentState === 'stopped' || this.currentState === 'idle') return;
     this.currentState = 'stopping';
+    clearTimeout(this.recoveryTimer);
     await this.consumer.disconnect();
     this.currentState = 'stopped';
   }

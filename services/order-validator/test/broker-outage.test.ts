@@ -102,10 +102,15 @@ it('survives the broker going away: not ready meanwhile, the outbox is kept and 
   await sql.query(`NOTIFY order_validator_outbox`);
 
   await startBroker();
-  await waitFor(async () => (await getJson(svc.port, '/health/ready')).status === 200, {
-    timeoutMs: 60000,
-    description: 'readiness after the broker is back',
-  });
+  await waitFor(
+    async () => {
+      const ready = await getJson(svc.port, '/health/ready');
+      // Throwing keeps the last body, so a timeout names the check that stayed down.
+      if (ready.status !== 200) throw new Error(JSON.stringify(ready.body));
+      return true;
+    },
+    { timeoutMs: 60000, description: 'readiness after the broker is back' },
+  );
   const after = anOrder();
   await tk.publish('order.created', after);
   const validated = await waitFor(
