@@ -154,7 +154,6 @@ async function waitFor(what, check, pid) {
   throw new InfraError(`${what} not healthy after ${config.startTimeoutMs} ms; see ${config.logDir}/${what}.log`);
 }
 
-
 /**
  * A KRaft cluster id as Kafka's own Uuid.randomUuid() makes it: 16 random bytes in base64url, never starting
  * with "-" (the storage tool's argument parser would read such an id as an option and refuse it).
