@@ -6,5 +6,7 @@ export { TestKafka } from './kafka';
 export { startSmtpSink, parseMail } from './smtp';
 export type { ReceivedMail } from './smtp';
 export { serviceEnv, getJson } from './service';
+export { Component, componentTest } from './component';
+export type { ComponentOptions, StartComponent, TestDatabase } from './component';
 export { Platform, terminalStage, ADMIN_TOKEN, SERVICES } from './platform';
 export type { ServiceName } from './platform';

@@ -4,8 +4,8 @@
  */
 import { Client } from 'pg';
 import { EVENT_TYPES } from '@orderflow/contracts';
-import { runService, type RunningService } from '@orderflow/service-kit';
-import { createTestDatabase, getJson, serviceEnv, TestKafka, uniquePrefix, waitFor } from '@orderflow/testing';
+import { runService } from '@orderflow/service-kit';
+import { componentTest, getJson, waitFor } from '@orderflow/testing';
 import { readConfig } from '../src/config';
 import { replay } from '../src/replay';
 import { analytics } from '../src/service';
@@ -13,32 +13,16 @@ import type { Summary } from '../src/db/summary';
 import type { Timeline } from '../src/domain/timeline';
 import { happyJourney, paymentFailedJourney, refundedJourney, type Published } from './journeys';
 
-const prefix = uniquePrefix('analytics');
-const tk = new TestKafka(prefix);
-let db: Awaited<ReturnType<typeof createTestDatabase>>;
-let env: NodeJS.ProcessEnv;
-let svc: RunningService;
-
-beforeAll(async () => {
-  await tk.setup();
-  db = await createTestDatabase('analytics');
-  env = serviceEnv('analytics', { prefix, databaseUrl: db.url });
-  svc = await runService(analytics(readConfig(env)));
-});
-
-afterAll(async () => {
-  await svc?.stop();
-  await tk.close();
-  await db?.drop();
-});
+const c = componentTest('analytics', (env) => runService(analytics(readConfig(env))));
+const { tk, prefix } = c;
 
 const publishAll = async (events: readonly Published[]) => {
   for (const e of events) await tk.publish(e.type as never, e.event as never);
 };
 type TimelineBody = Timeline & { failureReason: string | null };
 const timeline = async (orderId: string): Promise<TimelineBody> =>
-  (await getJson(svc.port, `/orders/${orderId}/timeline`)).body;
-const summary = async (): Promise<Summary> => (await getJson(svc.port, '/summary')).body;
+  (await getJson(c.port, `/orders/${orderId}/timeline`)).body;
+const summary = async (): Promise<Summary> => (await getJson(c.port, '/summary')).body;
 const timelineOf = (orderId: string, events: number) =>
   waitFor(
     async () => {
@@ -171,22 +155,22 @@ it('counts a redelivered event once', async () => {
 });
 
 it('answers HTTP errors as JSON: 404 unknown order, 400 naming the field', async () => {
-  expect(await getJson(svc.port, '/orders/nope/timeline')).toEqual({
+  expect(await getJson(c.port, '/orders/nope/timeline')).toEqual({
     status: 404,
     body: { error: { code: 'NOT_FOUND', message: 'order nope not found' } },
   });
-  const tooLong = await getJson(svc.port, `/orders/${'x'.repeat(201)}/timeline`);
+  const tooLong = await getJson(c.port, `/orders/${'x'.repeat(201)}/timeline`);
   expect(tooLong.status).toBe(400);
   expect(tooLong.body.error).toMatchObject({ code: 'INVALID_REQUEST', field: 'id' });
 });
 
 it('replay refuses while analytics runs, then rebuilds the same views from Kafka after a stop', async () => {
   const before = await settledSummary();
-  await expect(replay(readConfig(env))).rejects.toThrow(/still has 1 member.*stop analytics/);
+  await expect(replay(readConfig(c.env))).rejects.toThrow(/still has 1 member.*stop analytics/);
   expect((await summary()).eventsProcessed).toBe(before.eventsProcessed);
 
-  await svc.stop();
-  const report = await replay(readConfig(env));
+  await c.stopService();
+  const report = await replay(readConfig(c.env));
   // The group will re-read every record of all 12 topics.
   const lag = await tk.admin.lag(report.groupId, report.topics);
   const records = await Promise.all(
@@ -194,19 +178,19 @@ it('replay refuses while analytics runs, then rebuilds the same views from Kafka
   );
   expect(report.topics.map((t) => lag[t])).toEqual(records);
   expect(records.reduce((a, b) => a + b, 0)).toBe(before.eventsProcessed + 2); // + the two redelivered records
-  const c = new Client({ connectionString: db.url });
-  await c.connect();
+  const pg = new Client({ connectionString: c.db.url });
+  await pg.connect();
   try {
-    const { rows } = await c.query(
+    const { rows } = await pg.query(
       `SELECT (SELECT count(*) FROM analytics.events) AS events, (SELECT count(*) FROM analytics.orders) AS orders,
               (SELECT count(*) FROM analytics.inbox) AS inbox`,
     );
     expect(rows[0]).toEqual({ events: '0', orders: '0', inbox: '0' });
   } finally {
-    await c.end();
+    await pg.end();
   }
 
-  svc = await runService(analytics(readConfig(env)));
+  await c.startAgain();
   const rebuilt = await waitFor(
     async () => {
       const s = await settledSummary();

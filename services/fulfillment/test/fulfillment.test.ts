@@ -4,37 +4,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { newMetadata, type OrderCreated, type PaymentProcessed } from '@orderflow/contracts';
-import { runService, type RunningService } from '@orderflow/service-kit';
-import {
-  aLine,
-  anAddress,
-  anOrder,
-  createTestDatabase,
-  getJson,
-  serviceEnv,
-  TestKafka,
-  uniquePrefix,
-  waitFor,
-} from '@orderflow/testing';
+import { runService } from '@orderflow/service-kit';
+import { aLine, anAddress, anOrder, componentTest, getJson, waitFor } from '@orderflow/testing';
 import { readConfig } from '../src/config';
 import { fulfillment, SERVICE_NAME } from '../src/service';
 
-const prefix = uniquePrefix('fulfillment');
-const tk = new TestKafka(prefix);
-let db: Awaited<ReturnType<typeof createTestDatabase>>;
-let svc: RunningService;
-
-beforeAll(async () => {
-  await tk.setup();
-  db = await createTestDatabase('fulfillment');
-  svc = await runService(fulfillment(readConfig(serviceEnv(SERVICE_NAME, { prefix, databaseUrl: db.url }))));
-});
-
-afterAll(async () => {
-  await svc?.stop();
-  await tk.close();
-  await db?.drop();
-});
+const c = componentTest(SERVICE_NAME, (env) => runService(fulfillment(readConfig(env))));
+const { tk, prefix } = c;
 
 /** payment.processed for an order, as the payment service would publish it. */
 function aPaymentFor(o: OrderCreated): PaymentProcessed {
@@ -53,7 +29,7 @@ function aPaymentFor(o: OrderCreated): PaymentProcessed {
 
 const fulfilledFor = async (orderId: string) =>
   (await tk.events('order.fulfilled')).filter((e) => e.orderId === orderId);
-const shipment = (orderId: string) => getJson(svc.port, `/shipments/${orderId}`);
+const shipment = (orderId: string) => getJson(c.port, `/shipments/${orderId}`);
 
 /** Every payment.processed consumed and committed, and every resulting event published. */
 async function settled() {
@@ -62,7 +38,7 @@ async function settled() {
     description: 'consumer lag 0',
   });
   const pending = async () =>
-    (await getJson(svc.port, '/health/ready')).body.checks.find((c: { name: string }) => c.name === 'outbox-relay')
+    (await getJson(c.port, '/health/ready')).body.checks.find((c: { name: string }) => c.name === 'outbox-relay')
       ?.detail.pending;
   await waitFor(async () => (await pending()) === 0, { description: 'outbox drained' });
 }

@@ -3,55 +3,38 @@
  * schema, role and topic prefix. Every test works on SKUs of its own.
  */
 import type { EventMap, EventType, IoOrderflowCommon } from '@orderflow/contracts';
-import { runService, type RunningService } from '@orderflow/service-kit';
-import {
-  aLine,
-  createTestDatabase,
-  getJson,
-  serviceEnv,
-  TestKafka,
-  uniqueId,
-  uniquePrefix,
-  waitFor,
-} from '@orderflow/testing';
+import { runService } from '@orderflow/service-kit';
+import { aLine, componentTest, getJson, uniqueId, waitFor } from '@orderflow/testing';
 import { readConfig, type Config } from '../src/config';
 import { inventory, seedConfiguredStock } from '../src/service';
 import { fulfillmentFailed, orderFulfilled, orderValidated, paymentFailed, resubmitted } from './events';
 
-const prefix = uniquePrefix('inventory');
-const tk = new TestKafka(prefix);
 const TOKEN = 'test-admin-token';
-let db: Awaited<ReturnType<typeof createTestDatabase>>;
-let svc: RunningService;
 let config: Config;
-
-beforeAll(async () => {
-  await tk.setup(3);
-  db = await createTestDatabase('inventory');
-  const env = { PARTITIONS_CONCURRENCY: '3', ADMIN_TOKEN: TOKEN, SEED_STOCK: '{"SEEDED-1": 7}' };
-  config = readConfig(serviceEnv('inventory', { prefix, databaseUrl: db.url }, env));
-  svc = await runService(inventory(config));
-  await seedConfiguredStock(config);
-});
-
-afterAll(async () => {
-  await svc?.stop();
-  await tk.close();
-  await db?.drop();
-});
+const c = componentTest(
+  'inventory',
+  async (env) => {
+    config = readConfig(env);
+    const svc = await runService(inventory(config));
+    await seedConfiguredStock(config);
+    return svc;
+  },
+  { partitions: 3, env: { PARTITIONS_CONCURRENCY: '3', ADMIN_TOKEN: TOKEN, SEED_STOCK: '{"SEEDED-1": 7}' } },
+);
+const { tk } = c;
 
 // --- builders and probes -------------------------------------------------------------------------------------------
 
 const sku = (label: string) => `${label}-${uniqueId()}`;
 const line = (s: string, quantity: number) => aLine({ sku: s, quantity });
 const putStock = (s: string, body: unknown, token: string | null = TOKEN) =>
-  getJson(svc.port, `/stock/${encodeURIComponent(s)}`, {
+  getJson(c.port, `/stock/${encodeURIComponent(s)}`, {
     method: 'PUT',
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
     body: JSON.stringify(body),
   });
-const stockOf = async (s: string) => (await getJson(svc.port, `/stock/${s}`)).body;
-const reservationOf = async (orderId: string) => (await getJson(svc.port, `/reservations/${orderId}`)).body;
+const stockOf = async (s: string) => (await getJson(c.port, `/stock/${s}`)).body;
+const reservationOf = async (orderId: string) => (await getJson(c.port, `/reservations/${orderId}`)).body;
 const eventsOf = async <T extends EventType>(type: T, orderId: string) =>
   (await tk.events(type)).filter((e) => e.orderId === orderId);
 const deadLettersOf = async (type: EventType, orderId: string) =>
@@ -61,7 +44,7 @@ const eventOf = <T extends EventType>(type: T, orderId: string) =>
 
 /** Records the consumer has handled (duplicates included): lets a test wait for events that change nothing. */
 const processed = async (): Promise<number> =>
-  (await getJson(svc.port, '/health/ready')).body.checks.find((c: { name: string }) => c.name === 'consumer').detail
+  (await getJson(c.port, '/health/ready')).body.checks.find((c: { name: string }) => c.name === 'consumer').detail
     .processed;
 async function publishAndSettle(events: [EventType, EventMap[EventType] & { orderId: string }][]) {
   const before = await processed();
@@ -116,7 +99,7 @@ it('reserves nothing when one line is short, and lists every shortage', async ()
   expect(rejected.customer).toEqual(v.order.customer);
   expect(await stockOf(a)).toMatchObject({ reserved: 0, available: 5 });
   expect(await stockOf(b)).toMatchObject({ reserved: 0, available: 1 });
-  expect((await getJson(svc.port, `/reservations/${v.orderId}`)).status).toBe(404);
+  expect((await getJson(c.port, `/reservations/${v.orderId}`)).status).toBe(404);
   expect(await eventsOf('inventory.reserved', v.orderId)).toEqual([]);
 });
 
@@ -143,7 +126,7 @@ it('50 concurrent orders for 10 units: exactly 10 reserved, 40 rejected, stock n
   );
   expect(await stockOf(s)).toEqual({ sku: s, onHand: 10, reserved: 10, available: 0 });
   expect(Math.min(...seenAvailable)).toBeGreaterThanOrEqual(0);
-  const metrics = await (await fetch(`http://127.0.0.1:${svc.port}/metrics`)).text();
+  const metrics = await (await fetch(`http://127.0.0.1:${c.port}/metrics`)).text();
   const reservedUnits = /orderflow_inventory_reserved_units\{service="inventory"\} (\d+)/.exec(metrics)?.[1];
   expect(Number(reservedUnits)).toBeGreaterThanOrEqual(10);
 });
@@ -213,7 +196,7 @@ it('PUT /stock: 401 without token, 403 wrong token, 400 naming the field, 409 be
   expect(await putStock(s, { onHand: 1.5 })).toMatchObject({ status: 400, body: { error: { field: 'onHand' } } });
   expect(await putStock(s, {})).toMatchObject({ status: 400, body: { error: { field: 'onHand' } } });
   expect(await putStock('bad sku', { onHand: 1 })).toMatchObject({ status: 400, body: { error: { field: 'sku' } } });
-  expect((await getJson(svc.port, `/stock/${s}`)).status).toBe(404);
+  expect((await getJson(c.port, `/stock/${s}`)).status).toBe(404);
   await putStock(s, { onHand: 5 });
   await reserved([line(s, 3)]);
   expect(await putStock(s, { onHand: 2 })).toMatchObject({ status: 409, body: { error: { code: 'CONFLICT' } } });
@@ -221,7 +204,7 @@ it('PUT /stock: 401 without token, 403 wrong token, 400 naming the field, 409 be
     status: 200,
     body: { sku: s, onHand: 3, reserved: 3, available: 0 },
   });
-  expect((await getJson(svc.port, '/reservations/nope')).status).toBe(404);
+  expect((await getJson(c.port, '/reservations/nope')).status).toBe(404);
 });
 
 it('seeds SEED_STOCK once: a later seed leaves known SKUs alone', async () => {

@@ -3,18 +3,10 @@
  * service runs in-process with its own database, schema, role and topic prefix.
  */
 import type { EventMap, EventType } from '@orderflow/contracts';
-import { runService, type RunningService } from '@orderflow/service-kit';
-import {
-  createTestDatabase,
-  getJson,
-  serviceEnv,
-  startSmtpSink,
-  TestKafka,
-  uniquePrefix,
-  waitFor,
-} from '@orderflow/testing';
+import { runService } from '@orderflow/service-kit';
+import { componentTest, getJson, startSmtpSink, waitFor } from '@orderflow/testing';
 import { readConfig } from '../src/config';
-import { createMailer, type Mailer } from '../src/mailer';
+import { createMailer } from '../src/mailer';
 import { notification } from '../src/service';
 import {
   anInventoryRejected,
@@ -26,31 +18,16 @@ import {
   textOf,
 } from './support';
 
-const prefix = uniquePrefix('notification');
-const tk = new TestKafka(prefix);
-let db: Awaited<ReturnType<typeof createTestDatabase>>;
 let sink: Awaited<ReturnType<typeof startSmtpSink>>;
-let mailer: Mailer;
-let svc: RunningService;
-
-beforeAll(async () => {
-  await tk.setup();
-  db = await createTestDatabase('notification');
+const c = componentTest('notification', async (env, self) => {
   sink = await startSmtpSink();
-  const config = readConfig(
-    serviceEnv('notification', { prefix, databaseUrl: db.url }, { SMTP_PORT: String(sink.port) }),
-  );
-  mailer = createMailer(config);
-  svc = await runService(notification(config, mailer));
+  self.onTearDown(() => sink.close());
+  const config = readConfig({ ...env, SMTP_PORT: String(sink.port) });
+  const mailer = createMailer(config);
+  self.onTearDown(() => mailer.close());
+  return runService(notification(config, mailer));
 });
-
-afterAll(async () => {
-  await svc?.stop();
-  mailer?.close();
-  await sink?.close();
-  await tk.close();
-  await db?.drop();
-});
+const { tk } = c;
 
 const sentFor = async (orderId: string) => (await tk.events('notification.sent')).filter((e) => e.orderId === orderId);
 
@@ -134,7 +111,7 @@ it.each([
   expect(text).toContain(`Hello ${customer.name},`);
   for (const phrase of t.says) expect(text).toContain(phrase);
 
-  const { status, body } = await getJson(svc.port, `/notifications?orderId=${encodeURIComponent(orderId)}`);
+  const { status, body } = await getJson(c.port, `/notifications?orderId=${encodeURIComponent(orderId)}`);
   expect(status).toBe(200);
   expect(body).toEqual({
     orderId,
@@ -167,7 +144,7 @@ it('the same event delivered twice sends one email; the order history lists its 
     `Your order ${orderId} has shipped`,
     `Your refund for order ${orderId}`,
   ]);
-  const { body } = await getJson(svc.port, `/notifications?orderId=${orderId}`);
+  const { body } = await getJson(c.port, `/notifications?orderId=${orderId}`);
   expect(body.notifications.map((n: { template: string }) => n.template)).toEqual([
     'ORDER_SHIPPED',
     'PAYMENT_REFUNDED',
@@ -184,11 +161,11 @@ it('the same event delivered twice sends one email; the order history lists its 
 
 it('answers 400 naming orderId when it is missing or empty, and an empty history for an unknown order', async () => {
   for (const path of ['/notifications', '/notifications?orderId=', '/notifications?orderId=%20']) {
-    const { status, body } = await getJson(svc.port, path);
+    const { status, body } = await getJson(c.port, path);
     expect(status).toBe(400);
     expect(body.error).toMatchObject({ code: 'INVALID_REQUEST', field: 'orderId' });
   }
-  expect(await getJson(svc.port, '/notifications?orderId=nobody')).toEqual({
+  expect(await getJson(c.port, '/notifications?orderId=nobody')).toEqual({
     status: 200,
     body: { orderId: 'nobody', notifications: [] },
   });

@@ -2,52 +2,27 @@
  * An SMTP server that is down is a transient failure: the event waits (retried with backoff, partition paused) and
  * the email goes out once the server is back. Nothing is lost, nothing is dead-lettered, nothing is sent twice.
  */
-import { runService, type RunningService } from '@orderflow/service-kit';
-import {
-  createTestDatabase,
-  freePort,
-  getJson,
-  serviceEnv,
-  startSmtpSink,
-  TestKafka,
-  uniquePrefix,
-  waitFor,
-} from '@orderflow/testing';
+import { runService } from '@orderflow/service-kit';
+import { componentTest, freePort, getJson, startSmtpSink, waitFor } from '@orderflow/testing';
 import { readConfig } from '../src/config';
-import { createMailer, type Mailer } from '../src/mailer';
+import { createMailer } from '../src/mailer';
 import { notification } from '../src/service';
 import { aPaymentFailed, mailsTo, textOf } from './support';
 
-const prefix = uniquePrefix('notification-outage');
-const tk = new TestKafka(prefix);
-let db: Awaited<ReturnType<typeof createTestDatabase>>;
 let sink: Awaited<ReturnType<typeof startSmtpSink>> | undefined;
-let mailer: Mailer;
-let svc: RunningService;
 let smtpPort: number;
-
-beforeAll(async () => {
-  await tk.setup();
-  db = await createTestDatabase('notification_outage');
-  smtpPort = await freePort();
-  const config = readConfig(
-    serviceEnv('notification', { prefix, databaseUrl: db.url }, { SMTP_PORT: String(smtpPort) }),
-  );
-  mailer = createMailer(config);
-  svc = await runService(notification(config, mailer));
+const c = componentTest('notification', async (env, self) => {
+  smtpPort = await freePort(); // nothing listens there until the test starts the sink
+  const config = readConfig({ ...env, SMTP_PORT: String(smtpPort) });
+  const mailer = createMailer(config);
+  self.onTearDown(() => mailer.close());
+  self.onTearDown(() => sink?.close());
+  return runService(notification(config, mailer));
 });
-
-afterAll(async () => {
-  await svc?.stop();
-  mailer?.close();
-  await sink?.close();
-  await tk.close();
-  await db?.drop();
-});
+const { tk } = c;
 
 const consumerOf = async () =>
-  (await getJson(svc.port, '/health/ready')).body.checks.find((c: { name: string }) => c.name === 'consumer')
-    .detail as {
+  (await getJson(c.port, '/health/ready')).body.checks.find((c: { name: string }) => c.name === 'consumer').detail as {
     lastError?: string;
   };
 
@@ -65,7 +40,7 @@ it('keeps retrying while the SMTP server is down and delivers once it is back', 
     { description: 'a failed SMTP attempt' },
   );
   expect(consumer.lastError).toContain(`127.0.0.1:${smtpPort}`);
-  expect((await getJson(svc.port, `/notifications?orderId=${orderId}`)).body.notifications).toEqual([]);
+  expect((await getJson(c.port, `/notifications?orderId=${orderId}`)).body.notifications).toEqual([]);
 
   sink = await startSmtpSink(smtpPort);
   const mail = await waitFor(() => mailsTo(sink!.mails, customer.email)[0], {
@@ -83,7 +58,7 @@ it('keeps retrying while the SMTP server is down and delivers once it is back', 
   );
   expect(sent).toMatchObject({ template: 'PAYMENT_FAILED', recipient: customer.email, triggeredBy: 'payment.failed' });
   expect(mailsTo(sink.mails, customer.email)).toHaveLength(1);
-  const { body } = await getJson(svc.port, `/notifications?orderId=${orderId}`);
+  const { body } = await getJson(c.port, `/notifications?orderId=${orderId}`);
   expect(body.notifications).toHaveLength(1);
   expect(await tk.deadLetters('payment.failed')).toEqual([]);
 });

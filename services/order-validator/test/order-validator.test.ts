@@ -4,36 +4,13 @@
  */
 import { Client } from 'pg';
 import { readTopic } from '@orderflow/messaging';
-import { runService, type RunningService } from '@orderflow/service-kit';
-import {
-  aLine,
-  anOrder,
-  createTestDatabase,
-  getJson,
-  serviceEnv,
-  TestKafka,
-  uniquePrefix,
-  waitFor,
-} from '@orderflow/testing';
+import { runService } from '@orderflow/service-kit';
+import { aLine, anOrder, componentTest, getJson, waitFor } from '@orderflow/testing';
 import { readConfig } from '../src/config';
 import { orderValidator } from '../src/service';
 
-const prefix = uniquePrefix('validator');
-const tk = new TestKafka(prefix);
-let db: Awaited<ReturnType<typeof createTestDatabase>>;
-let svc: RunningService;
-
-beforeAll(async () => {
-  await tk.setup();
-  db = await createTestDatabase('validator');
-  svc = await runService(orderValidator(readConfig(serviceEnv('order-validator', { prefix, databaseUrl: db.url }))));
-});
-
-afterAll(async () => {
-  await svc?.stop();
-  await tk.close();
-  await db?.drop();
-});
+const c = componentTest('order-validator', (env) => runService(orderValidator(readConfig(env))));
+const { tk } = c;
 
 it('validates a good order: order.validated carries the order forward, with correlation and causation', async () => {
   const order = anOrder({ lines: [aLine({ sku: 'A', quantity: 2, unitPriceMinor: 500 })] });
@@ -53,7 +30,7 @@ it('validates a good order: order.validated carries the order forward, with corr
     causationId: order.metadata.eventId,
     schemaVersion: 1,
   });
-  const { status, body } = await getJson(svc.port, `/orders/${order.orderId}`);
+  const { status, body } = await getJson(c.port, `/orders/${order.orderId}`);
   expect(status).toBe(200);
   expect(body).toMatchObject({ orderId: order.orderId, status: 'VALIDATED', totalMinor: 1000, currency: 'EUR' });
 });
@@ -69,7 +46,7 @@ it('rejects a bad order with every reason code', async () => {
   );
   expect(rejected.reasons.map((r) => r.code)).toEqual(['INVALID_QUANTITY', 'TOTAL_MISMATCH']);
   expect(rejected.customer.email).toBe(order.customer.email);
-  const { body } = await getJson(svc.port, `/orders/${order.orderId}`);
+  const { body } = await getJson(c.port, `/orders/${order.orderId}`);
   expect(body.status).toBe('REJECTED');
 });
 
@@ -78,7 +55,7 @@ it('a redelivered event and a resubmitted order id each yield exactly one decisi
   await tk.publish('order.created', order);
   await tk.publish('order.created', order); // same event id: redelivery
   await tk.publish('order.created', { ...order, metadata: { ...order.metadata, eventId: 'another-event-id' } }); // resubmission
-  await waitFor(async () => (await getJson(svc.port, `/orders/${order.orderId}`)).body?.duplicateSubmissions === 1, {
+  await waitFor(async () => (await getJson(c.port, `/orders/${order.orderId}`)).body?.duplicateSubmissions === 1, {
     description: 'the resubmission to be counted',
   });
   const validated = (await tk.events('order.validated')).filter((e) => e.orderId === order.orderId);
@@ -100,21 +77,21 @@ it('dead-letters an undecodable record and keeps the partition flowing', async (
   expect(dead.headers['dlq.service']).toBe('order-validator');
   expect(dead.headers['dlq.original.topic']).toBe(tk.topic('order.created'));
   expect(dead.value?.toString()).toBe('definitely not avro');
-  await waitFor(async () => (await getJson(svc.port, `/orders/${next.orderId}`)).status === 200, {
+  await waitFor(async () => (await getJson(c.port, `/orders/${next.orderId}`)).status === 200, {
     description: 'next order',
   });
 });
 
 it('answers HTTP errors as JSON: 404 unknown order, 404 unknown route', async () => {
-  expect(await getJson(svc.port, '/orders/nope')).toEqual({
+  expect(await getJson(c.port, '/orders/nope')).toEqual({
     status: 404,
     body: { error: { code: 'NOT_FOUND', message: 'order nope not found' } },
   });
-  expect((await getJson(svc.port, '/nothing-here')).status).toBe(404);
+  expect((await getJson(c.port, '/nothing-here')).status).toBe(404);
 });
 
 it('reports ready with database, broker, consumer and relay checks', async () => {
-  const { status, body } = await getJson(svc.port, '/health/ready');
+  const { status, body } = await getJson(c.port, '/health/ready');
   expect(status).toBe(200);
   expect(body.checks.map((c: { name: string; ok: boolean }) => [c.name, c.ok])).toEqual([
     ['postgres', true],
@@ -125,15 +102,13 @@ it('reports ready with database, broker, consumer and relay checks', async () =>
 });
 
 it('its role can reach its own schema only', async () => {
-  const c = new Client({
-    connectionString: serviceEnv('order-validator', { prefix, databaseUrl: db.url }).DATABASE_URL,
-  });
-  await c.connect();
+  const role = new Client({ connectionString: c.env.DATABASE_URL });
+  await role.connect();
   try {
-    await expect(c.query('SELECT count(*) FROM order_validator.orders')).resolves.toBeDefined();
-    await expect(c.query('CREATE TABLE public.intruder (x int)')).rejects.toThrow(/permission denied/);
+    await expect(role.query('SELECT count(*) FROM order_validator.orders')).resolves.toBeDefined();
+    await expect(role.query('CREATE TABLE public.intruder (x int)')).rejects.toThrow(/permission denied/);
   } finally {
-    await c.end();
+    await role.end();
   }
 });
 

@@ -6,46 +6,27 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { newMetadata, type FulfillmentFailed, type InventoryReserved } from '@orderflow/contracts';
-import { runService, type RunningService } from '@orderflow/service-kit';
-import {
-  aLine,
-  anOrder,
-  createTestDatabase,
-  getJson,
-  serviceEnv,
-  TestKafka,
-  uniquePrefix,
-  waitFor,
-  type OrderOverrides,
-} from '@orderflow/testing';
+import { runService } from '@orderflow/service-kit';
+import { aLine, anOrder, componentTest, getJson, type OrderOverrides, waitFor } from '@orderflow/testing';
 import { readConfig } from '../src/config';
-import { createProvider, type ProviderAdapter } from '../src/provider';
+import { createProvider } from '../src/provider';
 import { payment } from '../src/service';
 
-const prefix = uniquePrefix('payment');
-const tk = new TestKafka(prefix);
-let db: Awaited<ReturnType<typeof createTestDatabase>>;
-let svc: RunningService;
-let provider: ProviderAdapter;
 let sql: Client;
-
-beforeAll(async () => {
-  await tk.setup();
-  db = await createTestDatabase('payment');
-  const config = readConfig(serviceEnv('payment', { prefix, databaseUrl: db.url }, { SIM_TRANSIENT_FAILURES: '2' }));
-  provider = createProvider(config);
-  svc = await runService(payment(config, provider));
-  sql = new Client({ connectionString: db.url });
-  await sql.connect();
-});
-
-afterAll(async () => {
-  await svc?.stop();
-  await provider?.close();
-  await sql?.end();
-  await tk.close();
-  await db?.drop();
-});
+const c = componentTest(
+  'payment',
+  async (env, self) => {
+    const config = readConfig(env);
+    const provider = createProvider(config);
+    self.onTearDown(() => provider.close());
+    sql = new Client({ connectionString: self.db.url });
+    await sql.connect();
+    self.onTearDown(() => sql.end());
+    return runService(payment(config, provider));
+  },
+  { env: { SIM_TRANSIENT_FAILURES: '2' } },
+);
+const { tk } = c;
 
 /** inventory.reserved for a fresh order (as inventory would publish it). */
 function reserved(overrides: OrderOverrides = {}): InventoryReserved {
@@ -119,7 +100,7 @@ it('charges an approved order its exact total: payment.processed carries the ord
     amount_minor: '6002',
     result: { reference: processed.providerReference },
   });
-  const { status, body } = await getJson(svc.port, `/payments/${r.orderId}`);
+  const { status, body } = await getJson(c.port, `/payments/${r.orderId}`);
   expect(status).toBe(200);
   expect(body).toMatchObject({
     orderId: r.orderId,
@@ -147,7 +128,7 @@ it.each([
     customer: r.order.customer,
   });
   expect(failed.message).not.toBe('');
-  const { body } = await getJson(svc.port, `/payments/${r.orderId}`);
+  const { body } = await getJson(c.port, `/payments/${r.orderId}`);
   expect(body).toMatchObject({ status: 'FAILED', failureCode: reasonCode, providerReference: null });
   expect(await eventsOf('payment.processed', r.orderId)).toEqual([]);
 });
@@ -204,7 +185,7 @@ it('refunds a charged order once when fulfillment fails, however often it is tol
     customer: r.order.customer,
   });
   expect(refunded.metadata.causationId).toBe(failure.metadata.eventId);
-  const { body } = await getJson(svc.port, `/payments/${r.orderId}`);
+  const { body } = await getJson(c.port, `/payments/${r.orderId}`);
   expect(body).toMatchObject({ status: 'REFUNDED', refundedAt: expect.any(String) });
 
   const second = fulfillmentFailed(r);
@@ -226,8 +207,8 @@ it('refunds nothing for an order never charged or whose payment failed', async (
     expect(await eventsOf('payment.refunded', r.orderId)).toEqual([]);
     expect(await ledger(`refund:${r.orderId}`)).toEqual([]);
   }
-  expect((await getJson(svc.port, `/payments/${never.orderId}`)).status).toBe(404);
-  expect((await getJson(svc.port, `/payments/${declined.orderId}`)).body.status).toBe('FAILED');
+  expect((await getJson(c.port, `/payments/${never.orderId}`)).status).toBe(404);
+  expect((await getJson(c.port, `/payments/${declined.orderId}`)).body.status).toBe('FAILED');
 });
 
 it('dead-letters an order whose total cannot be charged, without touching the provider', async () => {
@@ -241,11 +222,11 @@ it('dead-letters an order whose total cannot be charged, without touching the pr
   );
   expect(dead.headers['dlq.error.code']).toBe('INVALID_AMOUNT');
   expect(await ledger(r.orderId)).toEqual([]);
-  expect((await getJson(svc.port, `/payments/${r.orderId}`)).status).toBe(404);
+  expect((await getJson(c.port, `/payments/${r.orderId}`)).status).toBe(404);
 });
 
 it('answers an unknown order with a JSON 404', async () => {
-  expect(await getJson(svc.port, '/payments/nope')).toEqual({
+  expect(await getJson(c.port, '/payments/nope')).toEqual({
     status: 404,
     body: { error: { code: 'NOT_FOUND', message: 'payment of order nope not found' } },
   });
@@ -253,7 +234,7 @@ it('answers an unknown order with a JSON 404', async () => {
 
 it('counts payments per status in /metrics', async () => {
   const charged = async () => {
-    const text = await (await fetch(`http://127.0.0.1:${svc.port}/metrics`)).text();
+    const text = await (await fetch(`http://127.0.0.1:${c.port}/metrics`)).text();
     return Number(/orderflow_payments\{service="payment",status="CHARGED"\} (\d+)/.exec(text)?.[1]);
   };
   const before = await charged();
