@@ -2,7 +2,8 @@
  * End-to-end benchmark: the six services as processes on this machine (plus Kafka, registry, PostgreSQL), N orders
  * published as fast as the producer can, each timed from its createdAt to the order.fulfilled event's occurredAt.
  * Prints throughput, latency percentiles and each service's memory. Usage: npm run build && npm run e2e -w @orderflow/bench
- * Environment: BENCH_ORDERS (default 2000), BENCH_RATE (orders/s offered, 0 = unlimited; default 0).
+ * Environment: BENCH_ORDERS (default 2000), BENCH_RATE (orders/s offered, 0 = unlimited; default 0), CPU_PROFILE
+ * (services to profile, e.g. analytics,inventory: .cpuprofile files land in .logs/e2e/<run>/).
  */
 import { aLine, anOrder, Platform, SERVICES_FOR_BENCH, waitFor } from './platform';
 import { rssMiB, summarize } from './stats';

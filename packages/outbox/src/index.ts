@@ -3,5 +3,5 @@ export type { OutboxRecord, InboxEntry } from './writer';
 export { OutboxRelay } from './relay';
 export type { RelayOptions, RelayStatus } from './relay';
 export { EventProcessor } from './processor';
-export type { Emit, HandlerContext, ProcessorOptions, Route } from './processor';
+export type { BatchItem, Emit, HandlerContext, ProcessorOptions, Route } from './processor';
 export { outboxDdl, notifyChannel, ident } from './sql';

@@ -7,4 +7,13 @@ export { createHttpApp, HttpError, notFound, parseInput, requireBearer } from '.
 export type { HealthCheck, HttpAppOptions } from './http';
 export { initTracing, shutdownTracing, withConsumerSpan, currentTraceparent } from './tracing';
 export { runService } from './runtime';
-export type { EventHandler, Handlers, BatchPreparers, ServiceDefinition, ServiceDeps, RunningService } from './runtime';
+export type {
+  BatchEventHandler,
+  BatchHandlers,
+  BatchPreparers,
+  EventHandler,
+  Handlers,
+  RunningService,
+  ServiceDefinition,
+  ServiceDeps,
+} from './runtime';

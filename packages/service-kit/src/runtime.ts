@@ -3,7 +3,14 @@ import type { Router } from 'express';
 import type { Pool, PoolClient } from 'pg';
 import { EventCodec, type EventMap, type EventType } from '@orderflow/contracts';
 import { ConsumerRunner, EventProducer, KafkaAdmin, createKafka, type InboundMessage } from '@orderflow/messaging';
-import { EventProcessor, OutboxRelay, type Emit, type HandlerContext, type Route } from '@orderflow/outbox';
+import {
+  EventProcessor,
+  OutboxRelay,
+  type BatchItem,
+  type Emit,
+  type HandlerContext,
+  type Route,
+} from '@orderflow/outbox';
 import type { BaseConfig } from './config';
 import { bootstrapServiceDatabase, createPool, migrate } from './db';
 import { createHttpApp, type HealthCheck } from './http';
@@ -20,6 +27,17 @@ export type Handlers = { [T in EventType]?: EventHandler<T> };
 
 /** Batch preparation per consumed event type (see Route.prepare): lock what the batch will touch, in order. */
 export type BatchPreparers = { [T in EventType]?: (tx: PoolClient, events: EventMap[T][]) => Promise<void> };
+
+/**
+ * Handles all new events of one type in a consumed batch at once, with set-based statements: for a listener that
+ * only records and emits nothing (see Route.handleMany). Must have the same effect as its EventHandler.
+ */
+export type BatchEventHandler<T extends EventType> = (
+  items: BatchItem<EventMap[T]>[],
+  ctx: { tx: PoolClient; log: Logger },
+) => Promise<void>;
+
+export type BatchHandlers = { [T in EventType]?: BatchEventHandler<T> };
 
 /** What a service's HTTP routes and extra wiring get to work with. */
 export interface ServiceDeps<C extends BaseConfig> {
@@ -47,6 +65,8 @@ export interface ServiceDefinition<C extends BaseConfig> {
   consumerBatchSize?: number;
   /** Per event type, runs once per batch before its handlers (lock ordering for batched transactions). */
   prepareBatch?: BatchPreparers;
+  /** Per event type, replaces its handler on the batch path (see BatchEventHandler). */
+  batchHandlers?: BatchHandlers;
   /** Extra metrics lines (Prometheus text) of the service. */
   metrics?: (deps: ServiceDeps<C>) => Promise<string>;
 }
@@ -216,13 +236,15 @@ export async function runService<C extends BaseConfig>(def: ServiceDefinition<C>
 }
 
 /** Routes by topic to the handlers, each given a logger that carries the order. */
-function routesOf(handlers: Handlers, prepare: BatchPreparers, codec: EventCodec, log: Logger): Map<string, Route> {
+function routesOf(def: ConsumingDefinition, codec: EventCodec, log: Logger): Map<string, Route> {
   const routes = new Map<string, Route>();
-  for (const [type, handler] of Object.entries(handlers) as [EventType, EventHandler<EventType>][]) {
-    const prep = prepare[type] as Route['prepare'] | undefined;
+  for (const [type, handler] of Object.entries(def.handlers) as [EventType, EventHandler<EventType>][]) {
+    const prep = def.prepareBatch?.[type] as Route['prepare'] | undefined;
+    const many = def.batchHandlers?.[type] as BatchEventHandler<EventType> | undefined;
     routes.set(codec.topicOf(type), {
       type,
       ...(prep ? { prepare: prep } : {}),
+      ...(many ? { handleMany: (tx, items) => many(items, { tx, log: log.child({ eventType: type }) }) } : {}),
       handle: (event: never, ctx: HandlerContext) => {
         const child = log.child({
           orderId: ctx.message.key,
@@ -238,13 +260,10 @@ function routesOf(handlers: Handlers, prepare: BatchPreparers, codec: EventCodec
 }
 
 /** The record-at-a-time handler and the batch handler of the consumer runner. */
-function dispatchers(
-  def: { handlers: Handlers; prepareBatch?: BatchPreparers },
-  processor: EventProcessor,
-  codec: EventCodec,
-  log: Logger,
-) {
-  const routes = routesOf(def.handlers, def.prepareBatch ?? {}, codec, log);
+type ConsumingDefinition = Pick<ServiceDefinition<BaseConfig>, 'handlers' | 'prepareBatch' | 'batchHandlers'>;
+
+function dispatchers(def: ConsumingDefinition, processor: EventProcessor, codec: EventCodec, log: Logger) {
+  const routes = routesOf(def, codec, log);
   const single = new Map([...routes].map(([topic, r]) => [topic, processor.on(r.type, r.handle as never)]));
   const batch = processor.batch((topic) => routes.get(topic));
   return {

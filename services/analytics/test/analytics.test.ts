@@ -154,6 +154,65 @@ it('counts a redelivered event once', async () => {
   expect((await timeline(happy.orderId)).events).toHaveLength(6);
 });
 
+it('folds many events consumed together (a batch) exactly as it folds them one at a time', async () => {
+  const before = await settledSummary();
+  // 40 orders, each happy and then notified a second time: two notification.sent of one order land on the same
+  // partition next to each other, so batches hold several events of one order as well as many orders.
+  const journeys = Array.from({ length: 40 }, (_, i) =>
+    happyJourney(t0 + 600_000 + i * 1000).notified(900, 'ORDER_SHIPPED', 'order.fulfilled'),
+  );
+  for (const type of EVENT_TYPES) {
+    const records = await Promise.all(
+      journeys
+        .flatMap((j) => j.events)
+        .filter((e) => e.type === type)
+        .map(async (e) => ({
+          topic: tk.topic(type),
+          key: e.event.orderId,
+          value: await tk.codec.encode(type, e.event as never),
+        })),
+    );
+    await tk.producer.send(records);
+  }
+
+  const after = await settledSummary();
+  expect(after.eventsProcessed - before.eventsProcessed).toBe(40 * 7);
+  expect(diff(after.funnel, before.funnel)).toEqual({
+    created: 40,
+    validated: 40,
+    rejected: 0,
+    reserved: 40,
+    outOfStock: 0,
+    paid: 40,
+    paymentFailed: 0,
+    fulfilled: 40,
+    fulfillmentFailed: 0,
+    refunded: 0,
+    released: 0,
+    notified: 40,
+  });
+  expect(revenueOf(after, 'EUR').chargedMinor - revenueOf(before, 'EUR').chargedMinor).toBe(40 * 2500);
+  const pg = new Client({ connectionString: c.db.url });
+  await pg.connect();
+  try {
+    const { rows } = await pg.query(
+      `SELECT notified_count, created_at, fulfilled_at, last_event_at FROM analytics.orders WHERE order_id = ANY($1)`,
+      [journeys.map((j) => j.orderId)],
+    );
+    expect(rows).toHaveLength(40);
+    for (const row of rows) {
+      expect(row.notified_count).toBe(2);
+      expect(row.fulfilled_at.getTime() - row.created_at.getTime()).toBe(700);
+      expect(row.last_event_at.getTime() - row.created_at.getTime()).toBe(900);
+    }
+  } finally {
+    await pg.end();
+  }
+  const sample = await timelineOf(journeys[17]!.orderId, 7);
+  expect(sample.stage).toBe('FULFILLED');
+  expect(sample.stageDurationsMs.endToEnd).toBe(700);
+});
+
 it('answers HTTP errors as JSON: 404 unknown order, 400 naming the field', async () => {
   expect(await getJson(c.port, '/orders/nope/timeline')).toEqual({
     status: 404,

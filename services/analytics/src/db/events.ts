@@ -16,28 +16,39 @@ export interface TimelineRow {
   summary: Record<string, unknown>;
 }
 
-/** Puts an event on its order's timeline; false when that event id is already there. */
-export async function appendToTimeline(tx: ClientBase, e: TimelineRow): Promise<boolean> {
-  const r = await tx.query(
+/**
+ * Puts events on their orders' timelines in one statement; returns the ids of those that were not there yet (an
+ * event id already on a timeline is skipped, so it is never folded twice).
+ */
+export async function appendToTimeline(tx: ClientBase, rows: readonly TimelineRow[]): Promise<Set<string>> {
+  if (rows.length === 0) return new Set();
+  const col = <K extends keyof TimelineRow>(k: K) => rows.map((r) => r[k]);
+  const r = await tx.query<{ event_id: string }>(
     `INSERT INTO events (event_id, order_id, event_type, source, occurred_at, correlation_id, causation_id,
                          kafka_topic, kafka_partition, kafka_offset, summary)
-     VALUES ($1, $2, $3, $4, to_timestamp($5 / 1000.0), $6, $7, $8, $9, $10, $11::jsonb)
-     ON CONFLICT (event_id) DO NOTHING`,
+     SELECT e.event_id, e.order_id, e.event_type, e.source, to_timestamp(e.occurred_at / 1000.0), e.correlation_id,
+            e.causation_id, e.kafka_topic, e.kafka_partition, e.kafka_offset, e.summary::jsonb
+     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::float8[], $6::text[], $7::text[], $8::text[],
+                 $9::int[], $10::bigint[], $11::text[])
+          AS e(event_id, order_id, event_type, source, occurred_at, correlation_id, causation_id, kafka_topic,
+               kafka_partition, kafka_offset, summary)
+     ON CONFLICT (event_id) DO NOTHING
+     RETURNING event_id`,
     [
-      e.eventId,
-      e.orderId,
-      e.eventType,
-      e.source,
-      e.occurredAt,
-      e.correlationId,
-      e.causationId,
-      e.topic,
-      e.partition,
-      e.offset,
-      JSON.stringify(e.summary),
+      col('eventId'),
+      col('orderId'),
+      col('eventType'),
+      col('source'),
+      col('occurredAt'),
+      col('correlationId'),
+      col('causationId'),
+      col('topic'),
+      col('partition'),
+      col('offset'),
+      rows.map((r) => JSON.stringify(r.summary)),
     ],
   );
-  return r.rowCount === 1;
+  return new Set(r.rows.map((row) => row.event_id));
 }
 
 /** The events of one order, as recorded (ordering is the domain's business). */

@@ -1,8 +1,9 @@
-import type { HandlerContext } from '@orderflow/outbox';
+import type { EventMap, EventType } from '@orderflow/contracts';
+import type { BatchItem } from '@orderflow/outbox';
 import type { Logger } from '@orderflow/service-kit';
-import type { EventType } from '@orderflow/contracts';
+import type { ClientBase } from 'pg';
 import { appendToTimeline } from '../db/events';
-import { foldIntoOrder, type OrderFact } from '../db/orders';
+import { foldIntoOrders, type OrderFact } from '../db/orders';
 
 /** What one event tells analytics about its order, besides the envelope. */
 export type Observation = Omit<OrderFact, 'orderId' | 'at'> & {
@@ -10,35 +11,51 @@ export type Observation = Omit<OrderFact, 'orderId' | 'at'> & {
   summary: Record<string, unknown>;
 };
 
+/** Reads what an event of one type says about its order (the business sentence of each analytics handler). */
+export type Observe<T extends EventType> = (event: EventMap[T]) => Observation;
+
 /**
- * Records an event: onto its order's timeline, then folded into the order's state. Analytics only listens, so it
+ * Records events of one type: onto their orders' timelines, then folded into the orders' state, in two set-based
+ * statements whatever the number of events (one record, or a whole consumed batch). Analytics only listens, so it
  * emits nothing. The inbox (same transaction) already stops redeliveries; the timeline's primary key is a second
  * guard so an event is never folded twice.
  */
-export async function record(
-  type: EventType,
-  event: { orderId: string },
-  { tx, metadata, message, log }: HandlerContext & { log: Logger },
-  o: Observation,
-): Promise<[]> {
-  const { summary, ...fact } = o;
-  const fresh = await appendToTimeline(tx, {
-    eventId: metadata.eventId,
-    orderId: event.orderId,
-    eventType: type,
-    source: metadata.source,
-    occurredAt: metadata.occurredAt,
-    correlationId: metadata.correlationId,
-    causationId: metadata.causationId,
-    topic: message.topic,
-    partition: message.partition,
-    offset: message.offset,
-    summary,
+export async function record<T extends EventType>(
+  tx: ClientBase,
+  type: T,
+  items: readonly BatchItem<EventMap[T]>[],
+  observe: Observe<T>,
+  log: Logger,
+): Promise<void> {
+  const observed = items.map(({ event, metadata, message }) => {
+    const { summary, ...fact } = observe(event);
+    const { orderId } = event as { orderId: string };
+    return {
+      row: {
+        eventId: metadata.eventId,
+        orderId,
+        eventType: type,
+        source: metadata.source,
+        occurredAt: metadata.occurredAt,
+        correlationId: metadata.correlationId,
+        causationId: metadata.causationId,
+        topic: message.topic,
+        partition: message.partition,
+        offset: message.offset,
+        summary,
+      },
+      fact: { ...fact, orderId, at: metadata.occurredAt },
+    };
   });
-  if (!fresh) {
-    log.warn('event already on the timeline; not counted again');
-    return [];
+  const fresh = await appendToTimeline(
+    tx,
+    observed.map((o) => o.row),
+  );
+  if (fresh.size < observed.length) {
+    log.warn({ events: observed.length - fresh.size }, 'events already on the timeline; not counted again');
   }
-  await foldIntoOrder(tx, { orderId: event.orderId, at: metadata.occurredAt, ...fact });
-  return [];
+  await foldIntoOrders(
+    tx,
+    observed.filter((o) => fresh.has(o.row.eventId)).map((o) => o.fact),
+  );
 }
