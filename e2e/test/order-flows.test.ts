@@ -15,6 +15,11 @@ const mailsTo = (email: string) => p.smtp.mails.filter((m) => m.to.includes(emai
 const stock = async (sku: string) => (await p.get('inventory', `/stock/${sku}`)).body;
 const stageOf = (orderId: string) =>
   waitFor(() => terminalStage(p, orderId), { timeoutMs: 60000, description: `terminal stage of ${orderId}` });
+/** Inventory consumes order.fulfilled alongside analytics and notification: its stock moves when it has. */
+const reservationReaches = (orderId: string, status: 'SHIPPED' | 'RELEASED') =>
+  waitFor(async () => (await p.get('inventory', `/reservations/${orderId}`)).body?.status === status, {
+    description: `reservation of ${orderId} ${status}`,
+  });
 
 it('happy path: validated, reserved, charged, shipped, emailed, and the timeline tells the story', async () => {
   await p.setStock('E2E-HAPPY', 10);
@@ -38,6 +43,7 @@ it('happy path: validated, reserved, charged, shipped, emailed, and the timeline
     amountMinor: 3750,
     currency: 'EUR',
   });
+  await reservationReaches(order.orderId, 'SHIPPED');
   expect(await stock('E2E-HAPPY')).toMatchObject({ onHand: 7, reserved: 0, available: 7 });
   expect((await p.get('order-validator', `/orders/${order.orderId}`)).body.status).toBe('VALIDATED');
 
@@ -90,9 +96,7 @@ it('declined card: payment fails, stock is released, customer told', async () =>
   });
   await p.kafka.publish('order.created', order);
   expect(await stageOf(order.orderId)).toBe('PAYMENT_FAILED');
-  await waitFor(async () => (await p.get('inventory', `/reservations/${order.orderId}`)).body?.status === 'RELEASED', {
-    description: 'release',
-  });
+  await reservationReaches(order.orderId, 'RELEASED');
   expect(await stock('E2E-DECLINE')).toMatchObject({ onHand: 5, reserved: 0, available: 5 });
   expect((await p.get('payment', `/payments/${order.orderId}`)).body).toMatchObject({ status: 'FAILED' });
   await waitFor(() => mailsTo(email)[0], { timeoutMs: 30000, description: 'payment-failed email' });
@@ -112,9 +116,7 @@ it('undeliverable destination: shipment fails, charge refunded, stock released, 
   await waitFor(async () => (await p.get('payment', `/payments/${order.orderId}`)).body?.status === 'REFUNDED', {
     description: 'refund',
   });
-  await waitFor(async () => (await p.get('inventory', `/reservations/${order.orderId}`)).body?.status === 'RELEASED', {
-    description: 'release',
-  });
+  await reservationReaches(order.orderId, 'RELEASED');
   expect(await stock('E2E-REMOTE')).toMatchObject({ onHand: 5, reserved: 0 });
   expect((await p.get('fulfillment', `/shipments/${order.orderId}`)).body).toMatchObject({ status: 'FAILED' });
   await waitFor(() => mailsTo(email).find((m) => /refund/i.test(m.subject)), {
@@ -144,6 +146,7 @@ it('the same order.created delivered twice: one order, one charge, one shipment,
   expect(new Set(charges.map((c) => c.paymentId)).size).toBe(1);
   expect(new Set(shipments.map((s) => s.shipmentId)).size).toBe(1);
   expect(mailsTo(email)).toHaveLength(1);
+  await reservationReaches(order.orderId, 'SHIPPED');
   expect(await stock('E2E-TWICE')).toMatchObject({ onHand: 9, reserved: 0 });
   expect((await p.get('order-validator', `/orders/${order.orderId}`)).body.duplicateSubmissions).toBe(1);
 });

@@ -51,6 +51,7 @@ export interface Route {
    * all new events of the route in a batch at once, in offset order, in the batch's transaction, with a few
    * set-based statements instead of a few per record. Used instead of `handle` on the batch path; the
    * record-at-a-time path (fallback, and single records) still calls `handle`, so both must have the same effect.
+   * It runs outside `around`: no per-record span (nothing it does continues a trace).
    */
   handleMany?: (tx: PoolClient, items: BatchItem<never>[]) => Promise<void>;
 }
@@ -127,8 +128,11 @@ export class EventProcessor {
             continue;
           }
           const route = d.route!;
-          if (route.handleMany) many.set(route, [...(many.get(route) ?? []), d]);
-          else all.push(...(await this.apply(tx, d, route.handle as Handle, true))!);
+          if (route.handleMany) {
+            const items = many.get(route) ?? [];
+            many.set(route, items);
+            items.push(d);
+          } else all.push(...(await this.apply(tx, d, route.handle as Handle, true))!);
         }
         for (const [route, items] of many) await route.handleMany!(tx, items as never);
         await appendToOutbox(tx, this.o.schema, all);

@@ -144,11 +144,15 @@ it('the same event delivered twice sends one email; the order history lists its 
     `Your order ${orderId} has shipped`,
     `Your refund for order ${orderId}`,
   ]);
-  const { body } = await getJson(c.port, `/notifications?orderId=${orderId}`);
-  expect(body.notifications.map((n: { template: string }) => n.template)).toEqual([
-    'ORDER_SHIPPED',
-    'PAYMENT_REFUNDED',
-  ]);
+  // The mail goes out inside the handler's transaction, before its commit: wait for the record to be committed.
+  const history = await waitFor(
+    async () => {
+      const { body } = await getJson(c.port, `/notifications?orderId=${orderId}`);
+      return body.notifications.length >= 2 && body.notifications;
+    },
+    { description: 'both notifications recorded' },
+  );
+  expect(history.map((n: { template: string }) => n.template)).toEqual(['ORDER_SHIPPED', 'PAYMENT_REFUNDED']);
   const sent = await waitFor(
     async () => {
       const events = await sentFor(orderId);
