@@ -23,7 +23,15 @@ it('50 concurrent orders for a SKU with 10 units: exactly 10 reserved, 40 reject
   );
   expect(stages.filter((s) => s === 'FULFILLED')).toHaveLength(10);
   expect(stages.filter((s) => s === 'OUT_OF_STOCK')).toHaveLength(40);
-  expect((await p.get('inventory', '/stock/E2E-HOT')).body).toMatchObject({ onHand: 0, reserved: 0, available: 0 });
+  // Inventory consumes order.fulfilled alongside analytics: its stock settles when it has shipped all ten.
+  const settled = await waitFor(
+    async () => {
+      const stock = (await p.get('inventory', '/stock/E2E-HOT')).body;
+      return stock.reserved === 0 && stock;
+    },
+    { timeoutMs: 60000, description: 'the ten reservations shipped' },
+  );
+  expect(settled).toMatchObject({ onHand: 0, reserved: 0, available: 0 });
 });
 
 it.each<ServiceName>(['payment', 'inventory', 'fulfillment', 'notification'])(
@@ -87,5 +95,5 @@ it.each<ServiceName>(['payment', 'inventory', 'fulfillment', 'notification'])(
     });
     expect((await p.get('inventory', `/stock/${sku}`)).body).toMatchObject({ onHand: 960, reserved: 0 });
   },
-  240000,
+  360000,
 );

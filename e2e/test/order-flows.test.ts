@@ -7,6 +7,8 @@ import { waitFor } from '@orderflow/testing';
 import { Platform, terminalStage } from '@orderflow/testing';
 
 const p = new Platform();
+// Each scenario crosses all six services with waits of their own; the test timeout must not cut them short.
+jest.setTimeout(240000);
 
 beforeAll(() => p.start(), 180000);
 afterAll(() => p.stop(), 60000);
@@ -148,7 +150,10 @@ it('the same order.created delivered twice: one order, one charge, one shipment,
   expect(mailsTo(email)).toHaveLength(1);
   await reservationReaches(order.orderId, 'SHIPPED');
   expect(await stock('E2E-TWICE')).toMatchObject({ onHand: 9, reserved: 0 });
-  expect((await p.get('order-validator', `/orders/${order.orderId}`)).body.duplicateSubmissions).toBe(1);
+  await waitFor(
+    async () => (await p.get('order-validator', `/orders/${order.orderId}`)).body.duplicateSubmissions === 1,
+    { description: 'the resubmission counted' },
+  );
 });
 
 it('a malformed record lands in the DLQ with its reason, and the next valid order still completes', async () => {

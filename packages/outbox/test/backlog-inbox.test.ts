@@ -47,6 +47,8 @@ describe('backlog', () => {
     );
     expect(rows.map((r) => r.event_id)).toEqual(events.map((e) => e.eventId));
     for (const r of rows) expect(r.published_at).toBeInstanceOf(Date);
+    // The relay counts a batch once its UPDATE has returned, a moment after the marks are visible.
+    await waitFor(() => relay.status().published === 3, { description: 'the relay to count its batch' });
     expect(relay.status()).toEqual({ role: 'leader', published: 3 });
     expect(new Set(eventIdsOf(await h.read(topic)))).toEqual(new Set(events.map((e) => e.eventId)));
     await relay.stop();

@@ -69,7 +69,9 @@ describe('relay leader lease', () => {
     expect(onKafka).toHaveLength(written.length);
     expect(new Set(onKafka).size).toBe(written.length);
     expect(new Set(onKafka)).toEqual(new Set(written));
-    expect(a.status().published + b.status().published).toBe(written.length);
+    const total = () => a.status().published + b.status().published;
+    await waitFor(() => total() >= written.length, { description: 'the relays to count their batches' });
+    expect(total()).toBe(written.length);
     expect(await sessions(schema)).toEqual({ connected: 1, holdingLock: 1 });
     await b.stop();
     await waitFor(async () => (await sessions(schema)).connected === 0, {

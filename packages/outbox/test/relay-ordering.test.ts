@@ -35,11 +35,11 @@ describe('relay under concurrent writers committing out of id order', () => {
       return r;
     };
 
-    // The slow writer draws its ids first, then stays open for 3 s while the others commit around it.
+    // The slow writer draws its ids first, then stays open for 5 s while the others commit around it.
     let drawn!: () => void;
     const slowDrawn = new Promise<void>((resolve) => (drawn = resolve));
     const slowEvents = [anEvent(topic, slowKey), anEvent(topic, slowKey), anEvent(topic, slowKey)];
-    const slow = run(slowKey, slowEvents, { hold: () => delay(3000), onIds: () => drawn() });
+    const slow = run(slowKey, slowEvents, { hold: () => delay(5000), onIds: () => drawn() });
     await slowDrawn;
 
     // A rolled-back transaction on another key draws ids too; they must never be published.
@@ -78,6 +78,7 @@ describe('relay under concurrent writers committing out of id order', () => {
     expect(new Set(onKafka).size).toBe(onKafka.length);
     expect([...onKafka].sort()).toEqual([...expectedIds].sort());
     for (const d of doomed) expect(onKafka).not.toContain(d.eventId);
+    await waitFor(() => relay.status().published >= expectedIds.length, { description: 'the relay to count' });
     expect(relay.status().published).toBe(expectedIds.length);
     for (const r of records) expect(r.headers['ce-id']).toBe(eventIdsOf([r])[0]);
 

@@ -58,7 +58,14 @@ it('a redelivered event and a resubmitted order id each yield exactly one decisi
   await waitFor(async () => (await getJson(c.port, `/orders/${order.orderId}`)).body?.duplicateSubmissions === 1, {
     description: 'the resubmission to be counted',
   });
-  const validated = (await tk.events('order.validated')).filter((e) => e.orderId === order.orderId);
+  // The decision is relayed to Kafka after its commit: wait for it, then make sure it is alone.
+  const validated = await waitFor(
+    async () => {
+      const mine = (await tk.events('order.validated')).filter((e) => e.orderId === order.orderId);
+      return mine.length > 0 && mine;
+    },
+    { description: 'order.validated' },
+  );
   expect(validated).toHaveLength(1);
 });
 
