@@ -39,7 +39,13 @@ export class Platform {
     await bootstrapDatabases(this.db.url, 'orderflow');
     this.smtp = await startSmtpSink();
     for (const s of SERVICES) this.ports.set(s, await freePort());
-    await Promise.all(SERVICES.map((s) => this.launch(s)));
+    const launched = await Promise.allSettled(SERVICES.map((s) => this.launch(s)));
+    const failed = launched.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) {
+      // A benchmark calls stop() only after a successful start: leave no service running behind a failed one.
+      await this.stop();
+      throw failed.reason;
+    }
   }
 
   private entry(s: ServiceName): string {
@@ -77,15 +83,17 @@ export class Platform {
       stdio: ['ignore', out, out],
     });
     this.procs.set(s, child);
-    await waitFor(
-      async () => {
-        if (child.exitCode !== null) throw new Error(`${s} exited with ${child.exitCode}; see ${this.logDir}/${s}.log`);
-        return (await getJson(this.port(s), '/health/ready')).status === 200;
-      },
-      { timeoutMs: 60000, intervalMs: 200, description: `${s} ready` },
-    ).catch((err: Error) => {
-      throw new Error(`${err.message}; log: ${path.join(this.logDir, `${s}.log`)}`);
+    const log = path.join(this.logDir, `${s}.log`);
+    const gone = () => child.exitCode !== null || child.signalCode !== null;
+    // Ready, or gone: a process that exits while starting fails the launch at once, not after the timeout.
+    await waitFor(async () => gone() || (await getJson(this.port(s), '/health/ready')).status === 200, {
+      timeoutMs: 60000,
+      intervalMs: 200,
+      description: `${s} ready`,
+    }).catch((err: Error) => {
+      throw new Error(`${err.message}; log: ${log}`);
     });
+    if (gone()) throw new Error(`${s} exited (${child.exitCode ?? child.signalCode}) while starting; log: ${log}`);
   }
 
   /** kill -9: no shutdown hooks, no offset commit, no relay hand-over. */
