@@ -241,10 +241,11 @@ function routesOf(def: ConsumingDefinition, codec: EventCodec, log: Logger): Map
   for (const [type, handler] of Object.entries(def.handlers) as [EventType, EventHandler<EventType>][]) {
     const prep = def.prepareBatch?.[type] as Route['prepare'] | undefined;
     const many = def.batchHandlers?.[type] as BatchEventHandler<EventType> | undefined;
+    const typeLog = log.child({ eventType: type }); // once per route, not once per batch
     routes.set(codec.topicOf(type), {
       type,
       ...(prep ? { prepare: prep } : {}),
-      ...(many ? { handleMany: (tx, items) => many(items, { tx, log: log.child({ eventType: type }) }) } : {}),
+      ...(many ? { handleMany: (tx, items) => many(items, { tx, log: typeLog }) } : {}),
       handle: (event: never, ctx: HandlerContext) => {
         const child = log.child({
           orderId: ctx.message.key,
