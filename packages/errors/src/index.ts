@@ -72,22 +72,66 @@ export class ConfigError extends PermanentError {
 const TRANSIENT_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
 
 /**
- * How worth retrying a thrown value is. Typed errors say so themselves; connection failures and PostgreSQL's
- * transient classes (08 connection, 40001 serialization, 40P01 deadlock, 53 resources, 57P0x shutdown) are
- * retriable; anything else is 'unknown' (a bug, most likely), which callers retry a bounded number of times.
+ * PostgreSQL SQLSTATEs that say the database (or our access to it) is unwell, not that the input is bad: connection
+ * (08), insufficient resources (53), operator intervention and shutdown (57: admin shutdown, crash shutdown, cannot
+ * connect now, query cancelled), system errors (58), invalid authorization (28), insufficient privilege (42501: a
+ * revoked grant), read-only transaction (25006: a replica after failover), lock not available (55P03), serialization
+ * failure (40001) and deadlock (40P01), undefined table/schema (42P01, 3F000: a migration that has not run).
+ * Retrying them is always safe (the transaction rolled back) and they heal when the infrastructure does, so the
+ * consumer retries them patiently and never dead-letters the record.
  */
-export function retriability(err: unknown): 'retriable' | 'permanent' | 'unknown' {
-  if (err instanceof OrderflowError) return err.retriable ? 'retriable' : 'permanent';
-  const code = err && typeof err === 'object' && 'code' in err ? String(err.code) : '';
-  if (TRANSIENT_CODES.has(code)) return 'retriable';
-  if (/^(08|53|57P0)/.test(code) || code === '40001' || code === '40P01') return 'retriable';
+const INFRA_SQLSTATE = /^(08|53|57|58|28)|^(42501|25006|55P03|40001|40P01|42P01|3F000|3D000)$/;
+
+/** What a failure says about the record that caused it. */
+export type FailureKind = 'retriable' | 'permanent' | 'unknown';
+
+/** The error's class for metrics and for the consumer's patience. */
+export interface Classification {
+  kind: FailureKind;
+  /** true: the infrastructure (database, broker, network) failed, not the record: retry without a budget, alert. */
+  infrastructure: boolean;
+}
+
+/**
+ * Classifies a thrown value. Typed errors say so themselves; PostgreSQL errors by SQLSTATE (see INFRA_SQLSTATE);
+ * kafkajs errors by their own `retriable` flag (a broker error that is not retriable, e.g. a record too large, is
+ * permanent); connection failures are infrastructure. Anything else is 'unknown' (a bug, most likely), which callers
+ * retry a bounded number of times.
+ */
+export function classify(err: unknown): Classification {
+  if (err instanceof OrderflowError) {
+    const cause = err.cause === undefined ? undefined : classify(err.cause);
+    return {
+      kind: err.retriable ? 'retriable' : 'permanent',
+      infrastructure: err.retriable && !!cause?.infrastructure,
+    };
+  }
+  const e = (err && typeof err === 'object' ? err : {}) as { code?: unknown; name?: unknown; retriable?: unknown };
+  const code = e.code === undefined ? '' : String(e.code);
+  if (TRANSIENT_CODES.has(code)) return { kind: 'retriable', infrastructure: true };
+  if (INFRA_SQLSTATE.test(code)) return { kind: 'retriable', infrastructure: true };
+  if (typeof e.name === 'string' && e.name.startsWith('KafkaJS')) {
+    return e.retriable === false && !/Connection|Broker|Coordinator|Timeout|Request/i.test(e.name)
+      ? { kind: 'permanent', infrastructure: false }
+      : { kind: 'retriable', infrastructure: true };
+  }
   if (
     err instanceof Error &&
-    /Connection terminated|timeout exceeded|Client has encountered a connection error/i.test(err.message)
+    /Connection terminated|timeout exceeded|Client has encountered a connection error|Connection refused/i.test(
+      err.message,
+    )
   ) {
-    return 'retriable';
+    return { kind: 'retriable', infrastructure: true };
   }
-  return 'unknown';
+  return { kind: 'unknown', infrastructure: false };
+}
+
+/**
+ * How worth retrying a thrown value is (see classify): 'retriable' for transient and infrastructure failures,
+ * 'permanent' for input that can never be processed, 'unknown' otherwise.
+ */
+export function retriability(err: unknown): FailureKind {
+  return classify(err).kind;
 }
 
 export function isRetriable(err: unknown): boolean {

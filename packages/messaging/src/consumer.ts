@@ -1,7 +1,8 @@
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
-import { errorCode, errorMessage, retriability } from '@orderflow/errors';
+import { classify, errorCode, errorMessage } from '@orderflow/errors';
 import { toInbound } from './kafka';
 import type { EventProducer } from './producer';
+import { RecordFailures, type StalledPartition } from './stalls';
 import type { InboundMessage, Logger } from './types';
 import { silentLogger } from './types';
 
@@ -13,6 +14,13 @@ export type MessageHandler = (message: InboundMessage) => Promise<void>;
  * poison record (dead-letter) or waits out an outage (retry).
  */
 export type BatchHandler = (messages: InboundMessage[]) => Promise<void>;
+
+/** Callbacks the runner reports into (metrics); all optional and synchronous. */
+export interface ConsumerObserver {
+  processed?(topic: string, records: number, seconds: number): void;
+  retried?(topic: string, kind: 'retriable' | 'unknown', infrastructure: boolean): void;
+  deadLettered?(topic: string, code: string): void;
+}
 
 export interface ConsumerRunnerOptions {
   groupId: string;
@@ -34,8 +42,19 @@ export interface ConsumerRunnerOptions {
   maxUnknownAttempts?: number;
   /** First retry delay; doubles per attempt with jitter. @default 100 */
   retryInitialMs?: number;
-  /** @default 5000 */
+  /** Longest retry delay (also the longest a stalled partition stays paused between attempts). @default 5000 */
   retryMaxMs?: number;
+  /**
+   * Attempts of a failing record made in place before its partition is paused and the consumer returns to its
+   * other partitions (kafkajs fetches again only when every batch of the last fetch is done, so a record retried in
+   * place forever would stall them all). The record is retried when the pause ends. @default 3
+   */
+  inPlaceAttempts?: number;
+  /**
+   * Time budget of one fetched batch: past it, the rest of the batch is left unresolved and fetched again, so the
+   * consumer gets back to its other partitions. Heartbeats are sent throughout, whatever the budget. @default 5000
+   */
+  maxBatchTimeMs?: number;
   /** Where a new group starts. @default true (earliest: nothing published before the first start is missed) */
   fromBeginning?: boolean;
   /**
@@ -43,32 +62,57 @@ export interface ConsumerRunnerOptions {
    * @default 10000
    */
   sessionTimeoutMs?: number;
+  /** @default 1000 (heartbeats are also sent while a handler runs, at this interval) */
+  heartbeatIntervalMs?: number;
+  observer?: ConsumerObserver;
   logger?: Logger;
 }
 
 export type ConsumerState = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped' | 'crashed';
 
+export interface ConsumerStats {
+  state: ConsumerState;
+  processed: number;
+  deadLettered: number;
+  /** Failed attempts caused by the infrastructure (database, broker): alert-worthy when it keeps growing. */
+  infrastructureErrors: number;
+  /** Times this member joined the group (1 at start; more means rebalances). */
+  groupJoins: number;
+  /** Partitions paused because their next record keeps failing. */
+  stalled: StalledPartition[];
+  lastError?: string;
+}
+
+type Outcome = 'done' | 'paused' | 'stop';
+type Resume = () => void;
+
 /**
  * Runs a consumer group over batches. Per partition, records are handled strictly in order; an offset is resolved
  * only after its handler returned (that is, after the service's database commit), so committed offsets are always
  * contiguous and a crash can only cause redelivery, never loss. Failures:
- *  - retriable (broker or database away, timeouts): retried in place with backoff until it works or the consumer
- *    stops, so the partition pauses rather than skipping;
+ *  - retriable (broker or database away, timeouts, a revoked grant, a read-only replica): retried a few times in
+ *    place, then the partition is paused with backoff and retried when the pause ends, until it works or the
+ *    consumer stops; the consumer's other partitions keep flowing, and the record is never dead-lettered;
  *  - permanent (undecodable bytes, unknown schema id, business-invalid payload): written to the dead-letter topic
  *    with headers naming the error, service and original coordinates; then the partition moves on;
  *  - unknown: retried `maxUnknownAttempts` times, then dead-lettered.
+ * Heartbeats go out while handlers run, so a slow batch never outlives the session timeout.
  */
 export class ConsumerRunner {
   private consumer: Consumer;
-  private readonly o: Required<Omit<ConsumerRunnerOptions, 'logger' | 'batchHandler'>> & {
+  private readonly o: Required<Omit<ConsumerRunnerOptions, 'logger' | 'batchHandler' | 'observer'>> & {
     logger: Logger;
     batchHandler?: BatchHandler;
+    observer: ConsumerObserver;
   };
   private currentState: ConsumerState = 'idle';
   private lastError: string | undefined;
   private processed = 0;
   private deadLettered = 0;
-
+  private infrastructureErrors = 0;
+  private groupJoins = 0;
+  private readonly failures = new RecordFailures();
+  private readonly resumeTimers = new Set<NodeJS.Timeout>();
   private recoveryTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -82,9 +126,13 @@ export class ConsumerRunner {
       maxUnknownAttempts: 5,
       retryInitialMs: 100,
       retryMaxMs: 5000,
+      inPlaceAttempts: 3,
+      maxBatchTimeMs: 5000,
       fromBeginning: true,
       sessionTimeoutMs: 10000,
+      heartbeatIntervalMs: 1000,
       logger: silentLogger,
+      observer: {},
       ...opts,
     };
     this.consumer = this.createConsumer();
@@ -94,10 +142,13 @@ export class ConsumerRunner {
     const consumer = this.kafka.consumer({
       groupId: this.o.groupId,
       sessionTimeout: this.o.sessionTimeoutMs,
-      heartbeatInterval: 3000,
+      heartbeatInterval: this.o.heartbeatIntervalMs,
       allowAutoTopicCreation: false,
       maxWaitTimeInMs: 100,
       retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 10000 },
+    });
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      this.groupJoins += 1;
     });
     consumer.on(consumer.events.CRASH, (e) => {
       this.lastError = String(e.payload.error?.message ?? e.payload.error);
@@ -124,6 +175,7 @@ export class ConsumerRunner {
     if (this.currentState !== 'crashed') return;
     const dead = this.consumer;
     await dead.disconnect().catch(() => undefined);
+    this.clearResumeTimers(); // a fresh consumer has no paused partitions
     this.consumer = this.createConsumer();
     try {
       await this.run();
@@ -141,11 +193,14 @@ export class ConsumerRunner {
     return this.currentState;
   }
 
-  stats(): { state: ConsumerState; processed: number; deadLettered: number; lastError?: string } {
+  stats(): ConsumerStats {
     return {
       state: this.currentState,
       processed: this.processed,
       deadLettered: this.deadLettered,
+      infrastructureErrors: this.infrastructureErrors,
+      groupJoins: this.groupJoins,
+      stalled: this.failures.stalled(),
       ...(this.lastError ? { lastError: this.lastError } : {}),
     };
   }
@@ -174,33 +229,53 @@ export class ConsumerRunner {
     if (this.currentState === 'stopped' || this.currentState === 'idle') return;
     this.currentState = 'stopping';
     clearTimeout(this.recoveryTimer);
+    this.clearResumeTimers();
     await this.consumer.disconnect();
     this.currentState = 'stopped';
   }
 
+  private clearResumeTimers(): void {
+    for (const t of this.resumeTimers) clearTimeout(t);
+    this.resumeTimers.clear();
+  }
+
   private async handleBatch(payload: EachBatchPayload): Promise<void> {
-    const { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale } = payload;
-    const live = () => isRunning() && !isStale();
-    const messages = batch.messages.map((raw) => toInbound(batch.topic, batch.partition, raw));
-    const size = this.o.batchHandler ? this.o.maxBatchSize : 1;
-    for (let i = 0; i < messages.length; i += size) {
-      if (!live()) return;
-      const chunk = messages.slice(i, i + size);
-      if (chunk.length > 1 && (await this.tryBatch(chunk))) {
-        resolveOffset(chunk[chunk.length - 1]!.offset);
-        this.processed += chunk.length;
-      } else {
-        for (const message of chunk) {
-          if (!live()) return;
-          const done = await this.processWithRetry(message, live, heartbeat);
-          if (!done) return; // stopping or rebalanced: leave the offset unresolved, it will be redelivered
-          resolveOffset(message.offset);
-          this.processed += 1;
+    const { batch, resolveOffset, commitOffsetsIfNecessary, isRunning, isStale, pause } = payload;
+    const keepAlive = startKeepAlive(payload.heartbeat, this.o.heartbeatIntervalMs);
+    const live = () => isRunning() && !isStale() && !keepAlive.lost();
+    const started = Date.now();
+    try {
+      const messages = batch.messages.map((raw) => toInbound(batch.topic, batch.partition, raw));
+      const size = this.o.batchHandler ? this.o.maxBatchSize : 1;
+      for (let i = 0; i < messages.length; i += size) {
+        // Past the budget, leave the rest unresolved: it is fetched again, after the consumer's other partitions.
+        if (!live() || (i > 0 && Date.now() - started > this.o.maxBatchTimeMs)) return;
+        const chunk = messages.slice(i, i + size);
+        const t0 = Date.now();
+        if (chunk.length > 1 && (await this.tryBatch(chunk))) {
+          resolveOffset(chunk[chunk.length - 1]!.offset);
+          this.countProcessed(chunk[0]!.topic, chunk.length, t0);
+        } else {
+          for (const message of chunk) {
+            if (!live()) return;
+            const t1 = Date.now();
+            const outcome = await this.processRecord(message, live);
+            if (outcome === 'paused') return this.pauseFor(message, pause);
+            if (outcome === 'stop') return; // stopping or rebalanced: leave the offset unresolved
+            resolveOffset(message.offset);
+            this.countProcessed(message.topic, 1, t1);
+          }
         }
+        await commitOffsetsIfNecessary();
       }
-      await commitOffsetsIfNecessary();
-      await heartbeat();
+    } finally {
+      keepAlive.stop();
     }
+  }
+
+  private countProcessed(topic: string, n: number, since: number): void {
+    this.processed += n;
+    this.o.observer.processed?.(topic, n, (Date.now() - since) / 1000);
   }
 
   /** One all-or-nothing attempt at a run of records; false sends them through the one-by-one path. */
@@ -217,42 +292,62 @@ export class ConsumerRunner {
     }
   }
 
-  /** @returns true when the record was handled or dead-lettered; false when we must stop without resolving it. */
-  private async processWithRetry(
-    message: InboundMessage,
-    live: () => boolean,
-    heartbeat: () => Promise<void>,
-  ): Promise<boolean> {
+  /**
+   * Handles one record: 'done' when it was handled or dead-lettered, 'paused' when it keeps failing transiently (the
+   * caller pauses its partition), 'stop' when we must give the partition up without resolving it.
+   */
+  private async processRecord(message: InboundMessage, live: () => boolean): Promise<Outcome> {
     const log = this.o.logger;
-    // Only unknown failures count towards maxUnknownAttempts: retries during an outage must not use up the budget
-    // of an error that follows it.
-    let unknownFailures = 0;
-    for (let attempt = 1; ; attempt++) {
+    for (let inPlace = 1; ; inPlace++) {
       try {
         await this.o.handler(message);
-        return true;
+        this.failures.clear(message);
+        return 'done';
       } catch (err) {
-        const kind = retriability(err);
-        if (kind === 'unknown') unknownFailures += 1;
+        const { kind, infrastructure } = classify(err);
+        const f = this.failures.record(message, err, kind);
         const coords = { topic: message.topic, partition: message.partition, offset: message.offset, key: message.key };
-        if (kind === 'permanent' || (kind === 'unknown' && unknownFailures >= this.o.maxUnknownAttempts)) {
-          log.warn({ ...coords, err: errorMessage(err), code: errorCode(err), attempt }, 'dead-lettering record');
-          return this.deadLetter(message, err, attempt, live, heartbeat);
+        if (kind === 'permanent' || (kind === 'unknown' && f.unknown >= this.o.maxUnknownAttempts)) {
+          log.warn({ ...coords, err: errorMessage(err), code: errorCode(err), attempts: f.attempts }, 'dead-lettering');
+          const sent = await this.deadLetter(message, err, f.attempts, live);
+          if (sent) this.failures.clear(message);
+          return sent ? 'done' : 'stop';
         }
+        if (infrastructure) this.infrastructureErrors += 1;
+        this.o.observer.retried?.(message.topic, kind, infrastructure);
         this.lastError = errorMessage(err);
-        log.warn({ ...coords, err: this.lastError, code: errorCode(err), attempt, kind }, 'handler failed; retrying');
-        if (!(await this.backoff(attempt, live, heartbeat))) return false;
+        const attrs = {
+          ...coords,
+          err: this.lastError,
+          code: errorCode(err),
+          attempt: f.attempts,
+          kind,
+          infrastructure,
+        };
+        log.warn(attrs, 'handler failed; retrying');
+        if (inPlace >= this.o.inPlaceAttempts) return 'paused';
+        if (!(await this.sleep(this.backoffMs(f.attempts), live))) return 'stop';
       }
     }
   }
 
-  private async deadLetter(
-    message: InboundMessage,
-    err: unknown,
-    attempts: number,
-    live: () => boolean,
-    heartbeat: () => Promise<void>,
-  ): Promise<boolean> {
+  /** Pauses the record's partition and resumes it after the backoff of its next attempt. */
+  private pauseFor(message: InboundMessage, pause: () => Resume): void {
+    const delay = this.backoffMs(this.failures.attempts(message));
+    this.failures.markStalled(message, delay);
+    const resume = pause();
+    const t = setTimeout(() => {
+      this.resumeTimers.delete(t);
+      resume();
+    }, delay);
+    this.resumeTimers.add(t);
+    this.o.logger.warn(
+      { topic: message.topic, partition: message.partition, offset: message.offset, pauseMs: delay },
+      'record keeps failing; partition paused, the others keep flowing',
+    );
+  }
+
+  private async deadLetter(message: InboundMessage, err: unknown, attempts: number, live: () => boolean) {
     const headers: Record<string, string> = {
       ...message.headers,
       'dlq.error.code': errorCode(err),
@@ -272,31 +367,50 @@ export class ConsumerRunner {
       try {
         await this.o.deadLetterProducer.send([record]);
         this.deadLettered += 1;
+        this.o.observer.deadLettered?.(message.topic, errorCode(err));
         return true;
       } catch (sendErr) {
         this.o.logger.error(
           { err: errorMessage(sendErr), topic: record.topic },
           'dead-letter publish failed; retrying',
         );
-        if (!(await this.backoff(attempt, live, heartbeat))) return false;
+        if (!(await this.sleep(this.backoffMs(attempt), live))) return false;
       }
     }
   }
 
-  private async backoff(attempt: number, live: () => boolean, heartbeat: () => Promise<void>): Promise<boolean> {
-    const base = Math.min(this.o.retryMaxMs, this.o.retryInitialMs * 2 ** Math.min(attempt - 1, 16));
-    let remaining = base / 2 + Math.random() * (base / 2);
+  /** Exponential backoff with jitter (half to full of the base), capped at retryMaxMs. */
+  private backoffMs(attempt: number): number {
+    const base = Math.min(this.o.retryMaxMs, this.o.retryInitialMs * 2 ** Math.min(Math.max(attempt - 1, 0), 16));
+    return Math.round(base / 2 + Math.random() * (base / 2));
+  }
+
+  /** Waits `ms` in steps, giving up early when the partition is no longer ours; heartbeats go on meanwhile. */
+  private async sleep(ms: number, live: () => boolean): Promise<boolean> {
+    let remaining = ms;
     while (remaining > 0) {
       if (!live()) return false;
-      const step = Math.min(remaining, 1000);
+      const step = Math.min(remaining, 200);
       await new Promise((r) => setTimeout(r, step));
       remaining -= step;
-      try {
-        await heartbeat();
-      } catch {
-        return false; // rebalance in progress: give the partition up without resolving
-      }
     }
     return live();
   }
+}
+
+/**
+ * Sends heartbeats on a timer while a batch is being handled (kafkajs only sends them between batches, so a slow
+ * batch would outlive the session timeout and cause a rebalance). A heartbeat that fails because the group is
+ * rebalancing marks the batch as lost: the caller stops without resolving, and the records are fetched again by
+ * whoever owns the partition next.
+ */
+function startKeepAlive(heartbeat: () => Promise<void>, intervalMs: number) {
+  let lost = false;
+  const timer = setInterval(() => {
+    heartbeat().catch((err: unknown) => {
+      if (/rebalanc|not.*coordinator|unknown member|illegal generation/i.test(errorMessage(err))) lost = true;
+    });
+  }, intervalMs);
+  timer.unref();
+  return { lost: () => lost, stop: () => clearInterval(timer) };
 }

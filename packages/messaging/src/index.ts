@@ -2,7 +2,15 @@ export { createKafka, headersToStrings } from './kafka';
 export { EventProducer } from './producer';
 export type { ProducerOptions } from './producer';
 export { ConsumerRunner } from './consumer';
-export type { ConsumerRunnerOptions, ConsumerState, MessageHandler, BatchHandler } from './consumer';
+export type {
+  ConsumerRunnerOptions,
+  ConsumerState,
+  ConsumerStats,
+  ConsumerObserver,
+  MessageHandler,
+  BatchHandler,
+} from './consumer';
+export type { StalledPartition } from './stalls';
 export { KafkaAdmin } from './admin';
 export type { TopicSettings } from './admin';
 export { readTopic } from './read';
