@@ -186,6 +186,7 @@ export async function runService<C extends BaseConfig>(def: ServiceDefinition<C>
         lines.push(`orderflow_outbox_published_total{service="${name}"} ${relay.status().published}`);
         lines.push(`orderflow_outbox_pending{service="${name}"} ${b.pending}`);
         lines.push(`orderflow_outbox_oldest_pending_age_ms{service="${name}"} ${b.oldestAgeMs}`);
+        lines.push(`orderflow_outbox_parked{service="${name}"} ${b.parked}`);
       }
       if (def.metrics) lines.push(await def.metrics(deps));
       return lines.join('\n') + '\n';
