@@ -1,6 +1,6 @@
 import { Pool } from 'pg';
 import { discardParked, listParked, retryParked, type ParkedRow } from '@orderflow/outbox';
-import { schemaOf } from '@orderflow/service-kit';
+import { dbSchemaOf } from '@orderflow/service-kit';
 import { SERVICES } from './setup';
 
 export interface OutboxOpsOptions {
@@ -13,7 +13,7 @@ function schemaFor(service: string): string {
   if (!(SERVICES as readonly string[]).includes(service)) {
     throw new Error(`unknown service '${service}'; one of ${SERVICES.join(', ')}`);
   }
-  return schemaOf(service);
+  return dbSchemaOf(service);
 }
 
 async function withPool<T>(url: string, fn: (pool: Pool) => Promise<T>): Promise<T> {

@@ -21,7 +21,7 @@ export function createPool(connectionString: string, max: number, applicationNam
 }
 
 /** The schema a service owns by default: its name with `_` for `-` (DB_SCHEMA overrides it). */
-export function schemaOf(service: string): string {
+export function dbSchemaOf(service: string): string {
   return service.replace(/-/g, '_');
 }
 

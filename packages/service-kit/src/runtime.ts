@@ -69,6 +69,25 @@ export interface ServiceDefinition<C extends BaseConfig> {
   batchHandlers?: BatchHandlers;
   /** Extra metrics lines (Prometheus text) of the service. */
   metrics?: (deps: ServiceDeps<C>) => Promise<string>;
+  /**
+   * Work of the service that runs beside its consumer (in the worker role), e.g. delivering what a handler decided
+   * once its transaction committed. Started after the consumer, stopped after it (before the pool closes).
+   */
+  background?: (deps: ServiceDeps<C>) => BackgroundTask[];
+}
+
+/** A loop of a service's own beside the consumer (see ServiceDefinition.background). */
+export interface BackgroundTask {
+  name: string;
+  start(): void;
+  /** Finishes in-flight work and stops. */
+  stop(): Promise<void>;
+  /** Called after every committed consumer transaction: there may be new work. */
+  wake?(): void;
+  /** Readiness check; its detail shows in /health/ready. */
+  health?(): Promise<{ ok: boolean; detail?: unknown }>;
+  /** Prometheus text lines. */
+  metrics?(): Promise<string>;
 }
 
 export interface RunningService {
@@ -121,12 +140,16 @@ export async function runService<C extends BaseConfig>(def: ServiceDefinition<C>
   const runsConsumer = config.ROLE !== 'relay' && Object.keys(def.handlers).length > 0;
   const runsRelay = config.ROLE !== 'worker';
   const groupId = config.CONSUMER_GROUP ?? `${config.TOPIC_PREFIX}${name}`;
+  const tasks = config.ROLE !== 'relay' ? (def.background?.(deps) ?? []) : [];
+  const afterCommit = () => {
+    for (const t of tasks) t.wake?.();
+  };
   const consumer = runsConsumer
     ? new ConsumerRunner(kafka, {
         groupId,
         service: name,
         topics: (Object.keys(def.handlers) as EventType[]).map((t) => codec.topicOf(t)),
-        ...dispatchers(def, processor, codec, log),
+        ...dispatchers(def, processor, codec, log, afterCommit),
         maxBatchSize: def.consumerBatchSize ?? config.CONSUMER_BATCH_SIZE,
         deadLetterProducer: producer,
         partitionsConsumedConcurrently: config.PARTITIONS_CONCURRENCY,
@@ -160,6 +183,7 @@ export async function runService<C extends BaseConfig>(def: ServiceDefinition<C>
       name: 'consumer',
       check: async () => ({ ok: consumer.state === 'running', detail: consumer.stats() }),
     });
+  for (const t of tasks) if (t.health) checks.push({ name: t.name, check: () => t.health!() });
   if (relay) {
     checks.push({
       name: 'outbox-relay',
@@ -188,6 +212,7 @@ export async function runService<C extends BaseConfig>(def: ServiceDefinition<C>
         lines.push(`orderflow_outbox_oldest_pending_age_ms{service="${name}"} ${b.oldestAgeMs}`);
         lines.push(`orderflow_outbox_parked{service="${name}"} ${b.parked}`);
       }
+      for (const t of tasks) if (t.metrics) lines.push(await t.metrics());
       if (def.metrics) lines.push(await def.metrics(deps));
       return lines.join('\n') + '\n';
     },
@@ -195,6 +220,7 @@ export async function runService<C extends BaseConfig>(def: ServiceDefinition<C>
 
   relay?.start();
   await consumer?.start();
+  for (const t of tasks) t.start();
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(config.HTTP_PORT, config.HTTP_HOST, () => resolve(s));
   });
@@ -210,6 +236,7 @@ export async function runService<C extends BaseConfig>(def: ServiceDefinition<C>
       await new Promise<void>((r) => server.close(() => r()));
       server.closeAllConnections();
       await consumer?.stop();
+      for (const t of tasks) await t.stop();
       await relay?.stop();
       await admin.disconnect().catch(() => undefined);
       await producer.disconnect();
@@ -264,7 +291,13 @@ function routesOf(def: ConsumingDefinition, codec: EventCodec, log: Logger): Map
 /** The record-at-a-time handler and the batch handler of the consumer runner. */
 type ConsumingDefinition = Pick<ServiceDefinition<BaseConfig>, 'handlers' | 'prepareBatch' | 'batchHandlers'>;
 
-function dispatchers(def: ConsumingDefinition, processor: EventProcessor, codec: EventCodec, log: Logger) {
+function dispatchers(
+  def: ConsumingDefinition,
+  processor: EventProcessor,
+  codec: EventCodec,
+  log: Logger,
+  afterCommit: () => void,
+) {
   const routes = routesOf(def, codec, log);
   const single = new Map([...routes].map(([topic, r]) => [topic, processor.on(r.type, r.handle as never)]));
   const batch = processor.batch((topic) => routes.get(topic));
@@ -274,11 +307,12 @@ function dispatchers(def: ConsumingDefinition, processor: EventProcessor, codec:
       if (!handle) throw new Error(`no handler for topic ${message.topic}`);
       if ((await handle(message)) === 'duplicate') {
         log.info({ orderId: message.key, topic: message.topic, offset: message.offset }, 'duplicate event ignored');
-      }
+      } else afterCommit();
     },
     batchHandler: async (messages: InboundMessage[]) => {
       const { duplicates } = await batch(messages);
       if (duplicates) log.info({ topic: messages[0]?.topic, duplicates }, 'duplicate events ignored');
+      afterCommit();
     },
   };
 }
