@@ -10,3 +10,10 @@ export const MAX_EMAIL_LENGTH = 254;
 export function isEmailAddress(s: string): boolean {
   return s.length <= MAX_EMAIL_LENGTH && EMAIL.test(s);
 }
+
+/**
+ * inventory.released's `reason` when no payment outcome came before the payment deadline (the other reasons are the
+ * event types that caused a release: payment.failed, fulfillment.failed). Payment refunds a late charge of such an
+ * order and fulfillment does not ship it.
+ */
+export const PAYMENT_DEADLINE_REASON = 'payment.deadline';

@@ -18,3 +18,5 @@ export type {
   ServiceDefinition,
   ServiceDeps,
 } from './runtime';
+export { periodicTask } from './periodic';
+export type { PeriodicOptions } from './periodic';

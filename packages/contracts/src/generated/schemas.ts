@@ -89,6 +89,8 @@ export const topicCatalog = {
       "schemaDir": "events/inventory.released",
       "producer": "inventory",
       "consumers": [
+        "fulfillment",
+        "payment",
         "analytics"
       ]
     },
@@ -102,6 +104,7 @@ export const topicCatalog = {
       "schemaDir": "events/payment.processed",
       "producer": "payment",
       "consumers": [
+        "inventory",
         "fulfillment",
         "analytics"
       ]

@@ -50,7 +50,6 @@ export const FIELD_LIMITS = {
 export const MIN_QUANTITY = 1;
 export const MAX_QUANTITY = 1000;
 
-
 /**
  * Every rule an order breaks; empty when the order is valid. Amounts are integer minor units, so the total check is
  * exact. All rules are checked (not just the first) so the customer learns everything at once.
