@@ -218,12 +218,16 @@ export async function runService<C extends BaseConfig>(def: ServiceDefinition<C>
     },
   });
 
+  // Bind first: a port that is taken fails the start before anything consumes (readiness is 503 until running).
+  // Express 5 calls the listen callback with the error too (a taken port), instead of emitting it.
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = app.listen(config.HTTP_PORT, config.HTTP_HOST, (err?: Error) =>
+      err ? reject(new Error(`cannot listen on ${config.HTTP_HOST}:${config.HTTP_PORT}: ${err.message}`)) : resolve(s),
+    );
+  });
   relay?.start();
   await consumer?.start();
   for (const t of tasks) t.start();
-  const server = await new Promise<Server>((resolve) => {
-    const s = app.listen(config.HTTP_PORT, config.HTTP_HOST, () => resolve(s));
-  });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.HTTP_PORT;
   log.info({ port, role: config.ROLE, groupId, schema }, `${name} started`);
@@ -244,6 +248,10 @@ export async function runService<C extends BaseConfig>(def: ServiceDefinition<C>
       await shutdownTracing();
       log.info('stopped');
     })());
+  // Started by a supervisor with an IPC channel (npm start): when the supervisor is gone, even by kill -9, so are we.
+  if (process.send && process.env.ORDERFLOW_SUPERVISED === '1') {
+    process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
+  }
   for (const sig of ['SIGTERM', 'SIGINT'] as const) {
     process.once(sig, () => {
       const timer = setTimeout(() => {
