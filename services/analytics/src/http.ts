@@ -13,8 +13,8 @@ const orderIdParam = z.object({ id: z.string().min(1).max(200) });
  * GET /orders/:id/timeline — every event of an order in order, its stage and step durations.
  * GET /summary — funnel, revenue per currency, failure reasons, stage timings.
  */
-export function routes(router: Router, { pool }: ServiceDeps<Config>): void {
-  router.get('/orders/:id/timeline', async (req, res) => {
+export function routes(router: Router, { pool, readAccess }: ServiceDeps<Config>): void {
+  router.get('/orders/:id/timeline', readAccess, async (req, res) => {
     const { id } = parseInput(orderIdParam, req.params);
     const order = await findOrder(pool, id);
     if (!order) throw notFound(`order ${id}`);
