@@ -112,14 +112,14 @@ export function serviceDatabaseUrl(baseUrl: string, schema: string, password: st
 
 /**
  * Applies the outbox/inbox migrations, then the service's own migrations (node-pg-migrate, SQL files). Replicas
- * of one service serialise on an advisory lock of their schema; different services (sharing a database) do not
- * wait for each other, which node-pg-migrate's own database-wide lock would make them do (or fail).
+ * of one service serialise on a lock of their schema (holdMigrationLock); different services (sharing a database) do
+ * not wait for each other, which node-pg-migrate's own database-wide lock would make them do (or fail).
  */
 export async function migrate(databaseUrl: string, schema: string, migrationsDir: string): Promise<string[]> {
+  const release = await holdMigrationLock(databaseUrl, schema);
   const c = new Client({ connectionString: databaseUrl });
-  await c.connect();
   try {
-    await c.query(`SELECT pg_catalog.pg_advisory_lock(pg_catalog.hashtext($1))`, [`migrate:${schema}`]);
+    await c.connect();
     await c.query(`SET search_path = ${ident(schema)}`);
     await migrateOutbox(c, schema);
     const ran = await runner({
@@ -139,9 +139,37 @@ export async function migrate(databaseUrl: string, schema: string, migrationsDir
     });
     return ran.map((m) => m.name);
   } finally {
-    await c
-      .query(`SELECT pg_catalog.pg_advisory_unlock(pg_catalog.hashtext($1))`, [`migrate:${schema}`])
-      .catch(() => undefined);
-    await c.end();
+    await c.end().catch(() => undefined);
+    await release();
   }
+}
+
+/**
+ * Locks `<schema>.migration_lock` in a transaction of a session of its own until released. A table lock needs rights
+ * on the schema, so no other service's role can hold it to keep this one from starting (an advisory lock, which
+ * any role can take, could).
+ */
+async function holdMigrationLock(databaseUrl: string, schema: string): Promise<() => Promise<void>> {
+  const l = new Client({ connectionString: databaseUrl });
+  l.on('error', () => undefined);
+  await l.connect();
+  try {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await l.query(`CREATE TABLE IF NOT EXISTS ${ident(schema)}.migration_lock ()`);
+        break;
+      } catch (err) {
+        if (attempt >= 5 || !raced(err)) throw err; // two replicas creating it at once
+      }
+    }
+    await l.query('BEGIN');
+    await l.query(`LOCK TABLE ${ident(schema)}.migration_lock IN EXCLUSIVE MODE`);
+  } catch (err) {
+    await l.end().catch(() => undefined);
+    throw err;
+  }
+  return async () => {
+    await l.query('COMMIT').catch(() => undefined);
+    await l.end().catch(() => undefined);
+  };
 }

@@ -26,7 +26,6 @@ export class HttpError extends Error {
 }
 
 // C0 controls (NUL included) and DEL: never part of an id, a SKU or a query value.
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f]/;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 

@@ -4,10 +4,13 @@
  * PostgreSQL 13/14 still grant it), and another role cannot take or block a service's relay lease.
  */
 import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Client, Pool } from 'pg';
 import { createKafka, EventProducer, KafkaAdmin, readTopic } from '@orderflow/messaging';
 import { appendToOutbox, outboxDdl, OutboxRelay } from '@orderflow/outbox';
-import { bootstrapServiceDatabase, roleOf, serviceDatabaseUrl, verifierMatches } from '@orderflow/service-kit';
+import { bootstrapServiceDatabase, migrate, roleOf, serviceDatabaseUrl, verifierMatches } from '@orderflow/service-kit';
 import { createTestDatabase, rolePassword, testEnv, uniquePrefix, waitFor } from '@orderflow/testing';
 
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -132,6 +135,23 @@ describe('service roles', () => {
       await Promise.all([producer.disconnect(), admin.disconnect()]);
     }
   });
+
+  it('cannot keep another service from migrating (and so from starting)', async () => {
+    const attacker = await as('payment');
+    await attacker.query('BEGIN');
+    await expect(attacker.query('LOCK TABLE inventory.migration_lock')).rejects.toEqual(
+      expect.objectContaining({ code: expect.stringMatching(/^(42501|42P01)$/) }),
+    );
+    await attacker.query('ROLLBACK');
+    // The advisory key migrations used to serialise on, held by the attacker: migrating does not wait for it.
+    await attacker.query("SELECT pg_advisory_lock(hashtext('migrate:inventory'))");
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'migrations-'));
+    const url = serviceDatabaseUrl(db.url, 'inventory', rolePassword('inventory').password);
+    await expect(migrate(url, 'inventory', dir)).resolves.toEqual([]);
+    await attacker.query('BEGIN');
+    await expect(attacker.query('LOCK TABLE inventory.migration_lock')).rejects.toEqual(denied);
+    await attacker.query('ROLLBACK');
+  }, 20000);
 });
 
 /** The advisory-lock key the relay's lease was before it moved into the service's schema. */
