@@ -118,7 +118,10 @@ export function createHttpApp(o: HttpAppOptions): Express {
     const requestId = res.locals.requestId as string | undefined;
     const send = (status: number, code: string, message: string, field?: string) => {
       if (res.headersSent) return void res.end();
-      res.status(status).json({ error: { code, message, ...(field ? { field } : {}), requestId } });
+      // The id is always in X-Request-Id; in the body of server errors too, for the report a client files.
+      res
+        .status(status)
+        .json({ error: { code, message, ...(field ? { field } : {}), ...(status >= 500 ? { requestId } : {}) } });
     };
     const client = clientErrorOf(err);
     if (client) {
