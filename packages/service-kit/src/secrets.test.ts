@@ -1,4 +1,7 @@
-import { scramVerifier, tokenMatches, verifierMatches } from './secrets';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { passwordFile, scramVerifier, tokenMatches, verifierMatches } from './secrets';
 
 describe('secrets', () => {
   it('compares tokens of any length without throwing', () => {
@@ -15,5 +18,17 @@ describe('secrets', () => {
     );
     expect(verifierMatches(v, 'pencil')).toBe(true);
     expect(verifierMatches(v, 'pencils')).toBe(false);
+  });
+});
+
+describe('passwordFile', () => {
+  it('creates a random password once (mode 0600) and returns the same one after', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pw-'));
+    const a = passwordFile(dir, 'a_svc');
+    expect(a.password).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(fs.statSync(a.file).mode & 0o777).toBe(0o600);
+    expect(passwordFile(dir, 'a_svc')).toEqual(a);
+    expect(passwordFile(dir, 'b_svc').password).not.toBe(a.password);
+    expect(fs.readdirSync(dir).sort()).toEqual(['a_svc.password', 'b_svc.password']);
   });
 });

@@ -19,16 +19,23 @@ export function newPassword(): string {
 }
 
 /**
- * The password in `<dir>/<name>.password`, created with a fresh random one (mode 0600) if the file is not there. The
- * file is created exclusively, so concurrent callers (test workers, replicas) all end up with the same password.
+ * The password in `<dir>/<name>.password`, created with a fresh random one (mode 0600) if the file is not there. It is
+ * written to a temporary file and linked into place, which fails if the file exists: concurrent callers (test
+ * workers, replicas) all end up with the first one's password, and nobody ever reads a half-written file.
  */
 export function passwordFile(dir: string, name: string): { file: string; password: string } {
   const file = path.join(dir, `${name}.password`);
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  try {
-    fs.writeFileSync(file, `${newPassword()}\n`, { flag: 'wx', mode: 0o600 });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  if (!fs.existsSync(file)) {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+    fs.writeFileSync(tmp, `${newPassword()}\n`, { flag: 'wx', mode: 0o600 });
+    try {
+      fs.linkSync(tmp, file);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    } finally {
+      fs.unlinkSync(tmp);
+    }
   }
   return { file, password: readSecretFile(file) };
 }
