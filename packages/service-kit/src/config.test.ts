@@ -28,10 +28,18 @@ describe('loadConfig: development and production', () => {
         DATABASE_PASSWORD: 'pw',
       }),
     ).toThrow(/ADMIN_TOKEN: the demo token/);
+    expect(() =>
+      loadConfig(schema, {
+        ORDERFLOW_ENV: 'production',
+        ADMIN_TOKEN: strong,
+        READ_TOKEN: strong,
+        DATABASE_PASSWORD: 'p',
+      }),
+    ).toThrow(/READ_TOKEN: must differ from ADMIN_TOKEN/);
     const ok = loadConfig(schema, {
       ORDERFLOW_ENV: 'production',
       ADMIN_TOKEN: strong,
-      READ_TOKEN: strong,
+      READ_TOKEN: `${strong}-read`,
       DATABASE_PASSWORD: 'p@ss/w:rd',
     });
     expect(passwordOf(ok.DATABASE_URL)).toBe('p@ss/w:rd');

@@ -108,6 +108,8 @@ function productionIssues(c: BaseConfig & { ADMIN_TOKEN?: string }, hasAdminToke
   };
   token('READ_TOKEN', c.READ_TOKEN);
   if (hasAdminToken) token('ADMIN_TOKEN', c.ADMIN_TOKEN);
+  if (hasAdminToken && c.READ_TOKEN && c.READ_TOKEN === c.ADMIN_TOKEN)
+    issues.push('READ_TOKEN: must differ from ADMIN_TOKEN (a reader must not be an admin)');
   if (!c.DATABASE_PASSWORD && !new URL(c.DATABASE_URL).password)
     issues.push('DATABASE_PASSWORD: required when ORDERFLOW_ENV=production (or DATABASE_PASSWORD_FILE)');
   return issues;
