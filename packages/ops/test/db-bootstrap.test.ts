@@ -4,10 +4,10 @@
  * so the test uses the passwords every test run shares (see rolePassword) and changes nothing for other tests.
  */
 import { Client } from 'pg';
-import { roleOf, verifierMatches } from '@orderflow/service-kit';
+import { roleOf, schemaOf, verifierMatches } from '@orderflow/service-kit';
 import { createTestDatabase, rolePassword, secretsDir } from '@orderflow/testing';
 import { main } from '../src/cli';
-import { SERVICES, schemaOf } from '../src/setup';
+import { SERVICES } from '../src/setup';
 
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
 beforeAll(async () => {
