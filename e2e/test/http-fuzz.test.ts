@@ -168,6 +168,8 @@ async function send(port: number, method: string, target: string, headers: Recor
     method,
     headers,
     ...(raw && method !== 'GET' && method !== 'HEAD' ? { body: raw } : {}),
+    // A request the service never answers is a finding too (and must not hang the test).
+    signal: AbortSignal.timeout(15000),
   });
   return { status: res.status, contentType: res.headers.get('content-type'), text: await res.text() };
 }
