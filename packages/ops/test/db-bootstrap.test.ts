@@ -4,7 +4,7 @@
  * so the test uses the passwords every test run shares (see rolePassword) and changes nothing for other tests.
  */
 import { Client } from 'pg';
-import { roleOf, schemaOf, verifierMatches } from '@orderflow/service-kit';
+import { dbSchemaOf as schemaOf, roleOf, verifierMatches } from '@orderflow/service-kit';
 import { createTestDatabase, rolePassword, secretsDir } from '@orderflow/testing';
 import { main } from '../src/cli';
 import { SERVICES } from '../src/setup';
