@@ -7,7 +7,7 @@ import net from 'node:net';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { Client } from 'pg';
-import { ADMIN_TOKEN, Platform, READ_TOKEN, SERVICES, type ServiceName } from '@orderflow/testing';
+import { ADMIN_TOKEN, Platform, READ_TOKEN, SERVICES, waitFor, type ServiceName } from '@orderflow/testing';
 
 const p = new Platform();
 /** Generated requests per service (FUZZ_RUNS); FUZZ_SEED repeats a run. */
@@ -131,6 +131,8 @@ interface Seen {
 
 /** Never a 5xx; an error is JSON `{ error: { code, message } }` (HEAD has no body by definition). */
 function checkResponse(what: string, method: string, r: Seen): void {
+  // Readiness answers 503 while a dependency is slow or away (its contract, not a fault): a box under load does that.
+  if (r.status === 503 && /\/health\/ready/.test(what) && /"status":"(not-ready|draining)"/.test(r.text)) return;
   if (r.status >= 500) throw new Error(`${what} → ${r.status} ${r.text.slice(0, 300)}`);
   if (r.status < 400 || method === 'HEAD') return;
   if (!r.contentType?.startsWith('application/json'))
@@ -305,6 +307,7 @@ describe('bad HTTP input to every service', () => {
     expect(sent).toBeGreaterThan(SERVICES.length * RUNS * 0.8); // a few legitimate writes are skipped
     expect(await snapshot()).toEqual(before);
     // The services are still healthy after all of it.
-    for (const s of SERVICES) expect((await p.get(s, '/health/ready')).status).toBe(200);
+    for (const s of SERVICES)
+      await waitFor(async () => (await p.get(s, '/health/ready')).status === 200, { description: `${s} ready` });
   });
 });
