@@ -26,6 +26,13 @@ const adminUrl = env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/orderfl
 const logDir = path.join(root, '.logs');
 const mailDir = path.join(root, '.data', 'mail');
 const ADMIN_TOKEN = env.ADMIN_TOKEN || 'dev-admin-token';
+// One random password per service role, kept in a file each service reads (DATABASE_PASSWORD_FILE).
+const secretsDir = env.ORDERFLOW_SECRETS_DIR || path.join(root, '.data', 'secrets');
+const schemaOf = (service) => require(path.join(root, 'packages/service-kit/dist')).dbSchemaOf(service);
+const rolePassword = (schema) => {
+  const { passwordFile, roleOf } = require(path.join(root, 'packages/service-kit/dist'));
+  return passwordFile(secretsDir, roleOf(schema));
+};
 const children = [];
 let stopping = false;
 const lockFile = path.resolve(root, env.START_LOCK_FILE || path.join('.data', 'start.pid'));
@@ -118,7 +125,9 @@ function spawnProcess(name, file, args, extraEnv) {
 function serviceEnv(service, role, port) {
   const { serviceDatabaseUrl } = require(path.join(root, 'packages/service-kit/dist'));
   return {
-    DATABASE_URL: serviceDatabaseUrl(adminUrl, service.replace(/-/g, '_'), env.DATABASE_ROLE_PASSWORD || 'orderflow'),
+    ORDERFLOW_ENV: 'development', // the demo: open read endpoints and the demo admin token, with a warning in the log
+    DATABASE_URL: serviceDatabaseUrl(adminUrl, schemaOf(service), ''),
+    DATABASE_PASSWORD_FILE: rolePassword(schemaOf(service)).file,
     ROLE: role,
     HTTP_PORT: String(port),
     SMTP_PORT: String(smtpPort),
@@ -239,7 +248,7 @@ async function main() {
   await ensureDatabase();
   const ops = require(path.join(root, 'packages/ops/dist'));
   say('creating database roles and schemas');
-  await ops.bootstrapDatabases(adminUrl, env.DATABASE_ROLE_PASSWORD || 'orderflow');
+  await ops.bootstrapDatabases(adminUrl, (schema) => rolePassword(schema).password);
   say('creating topics and registering schemas');
   const setup = await ops.setupTopicsAndSchemas({
     brokers: (env.KAFKA_BROKERS || '127.0.0.1:9092').split(','),

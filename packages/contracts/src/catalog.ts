@@ -13,9 +13,24 @@ export interface TopicSpec {
   consumers: readonly string[];
 }
 
+/** Broker access rules of the catalog (see schemas/topics.json `access`). */
+export interface AccessSpec {
+  /** Principal of a client, `{client}` replaced by its name (a service, upstream, the operator). */
+  principal: string;
+  /** Consumer group of a service, `{prefix}` and `{service}` replaced. */
+  consumerGroup: string;
+  /** Client name of the operator tool (orderflow-ops). */
+  operator: string;
+  /** Prefix of the operator's throwaway reader groups. */
+  operatorGroupPrefix: string;
+  /** Services that may delete their own consumer group (replay). */
+  groupAdmins: readonly string[];
+}
+
 export const catalog = {
   compatibility: topicCatalog.compatibility,
   deadLetter: topicCatalog.deadLetter,
+  access: topicCatalog.access as AccessSpec,
   topics: topicCatalog.topics as readonly TopicSpec[],
 };
 

@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { bootstrapDatabases, setupTopicsAndSchemas } from './setup';
+import path from 'node:path';
+import { dbSchemaOf, passwordFile, roleOf } from '@orderflow/service-kit';
+import { catalogAcls, kafkaAclsCommands } from './acls';
+import { bootstrapDatabases, SERVICES, setupTopicsAndSchemas } from './setup';
 import { listDeadLetters, redrive } from './dlq';
 import { listParkedRows, resolveParkedRow } from './outbox';
 
@@ -8,7 +11,10 @@ const HELP = `orderflow-ops <command> [options]
 
 Commands:
   setup                 create every catalog topic (+ .dlq) and register every schema (FULL_TRANSITIVE); idempotent
-  db-bootstrap          create each service's database role and schema (needs an admin connection)
+  db-bootstrap          create each service's database role and schema (needs an admin connection), each role
+                        with a password of its own: DATABASE_PASSWORD_<SCHEMA> if set (e.g. from a Kubernetes
+                        Secret), else <secrets-dir>/<role>.password (created with a random one if missing)
+  acls                  the Kafka ACLs the topic catalog implies (who produces, consumes, dead-letters what)
   dlq list  --topic T   list the dead letters of topic T with their reasons
   dlq redrive --topic T [--key ORDER_ID]
                         send T's dead letters back to T (after fixing the cause); consumers are idempotent
@@ -29,7 +35,10 @@ Options (environment in brackets):
   --id N                an outbox row id (outbox)
   --partitions N        override the catalog's partition count (setup)
   --database-url URL    admin connection for db-bootstrap [DATABASE_ADMIN_URL or DATABASE_URL]
-  --password PW         password given to service roles [DATABASE_ROLE_PASSWORD] (default orderflow)
+  --secrets-dir DIR     where role password files live [ORDERFLOW_SECRETS_DIR] (default .data/secrets)
+  --format F            db-bootstrap: json (default) or k8s (a Secret per service with DATABASE_PASSWORD);
+                        acls: json (default) or kafka-acls (kafka-acls.sh commands)
+  --command-config FILE acls: --command-config passed to kafka-acls.sh (the admin's client properties)
   -h, --help
 `;
 
@@ -53,7 +62,9 @@ export async function main(argv: string[]): Promise<number> {
         default:
           process.env.DATABASE_ADMIN_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/orderflow',
       },
-      password: { type: 'string', default: process.env.DATABASE_ROLE_PASSWORD ?? 'orderflow' },
+      'secrets-dir': { type: 'string', default: process.env.ORDERFLOW_SECRETS_DIR ?? path.join('.data', 'secrets') },
+      format: { type: 'string', default: 'json' },
+      'command-config': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -75,7 +86,25 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (cmd === 'db-bootstrap') {
-    print({ schemas: await bootstrapDatabases(values['database-url'], values.password) });
+    const passwords = new Map<string, { password: string; from: string }>();
+    const passwordOf = (schema: string) => {
+      const fromEnv = process.env[`DATABASE_PASSWORD_${schema.toUpperCase()}`];
+      const p = fromEnv
+        ? { password: fromEnv, from: `DATABASE_PASSWORD_${schema.toUpperCase()}` }
+        : (({ file, password }) => ({ password, from: file }))(passwordFile(values['secrets-dir'], roleOf(schema)));
+      passwords.set(schema, p);
+      return p.password;
+    };
+    const schemas = await bootstrapDatabases(values['database-url'], passwordOf);
+    if (values.format === 'k8s') process.stdout.write(k8sSecrets(passwords));
+    else print({ schemas: schemas.map((s) => ({ schema: s, role: roleOf(s), password: passwords.get(s)?.from })) });
+    return 0;
+  }
+  if (cmd === 'acls') {
+    const acls = catalogAcls(values['topic-prefix']);
+    if (values.format === 'kafka-acls')
+      process.stdout.write(`${kafkaAclsCommands(acls, values.brokers, values['command-config']).join('\n')}\n`);
+    else print(acls);
     return 0;
   }
   if (cmd === 'dlq' && (sub === 'list' || sub === 'redrive')) {
@@ -109,6 +138,22 @@ export async function main(argv: string[]): Promise<number> {
   }
   process.stderr.write(`unknown command: ${positionals.join(' ')}\n\n${HELP}`);
   return 2;
+}
+
+/** One Secret per service (`<service>-db`, key DATABASE_PASSWORD), for `kubectl apply -f -`. */
+function k8sSecrets(passwords: Map<string, { password: string }>): string {
+  return SERVICES.map((service) => {
+    const p = passwords.get(dbSchemaOf(service));
+    return [
+      'apiVersion: v1',
+      'kind: Secret',
+      `metadata:\n  name: ${service}-db`,
+      'type: Opaque',
+      `stringData:\n  DATABASE_PASSWORD: ${JSON.stringify(p?.password ?? '')}`,
+    ].join('\n');
+  })
+    .map((doc) => `---\n${doc}\n`)
+    .join('');
 }
 
 if (require.main === module) {

@@ -1,4 +1,6 @@
 export { setupTopicsAndSchemas, bootstrapDatabases, SERVICES } from './setup';
+export { catalogAcls, kafkaAclsCommands } from './acls';
+export type { Acl } from './acls';
 export type { SetupOptions } from './setup';
 export { listDeadLetters, redrive } from './dlq';
 export { main } from './cli';

@@ -44,12 +44,15 @@ export const SERVICES = [
   'analytics',
 ] as const;
 
-/** Creates each service's role and schema (idempotent) with an administrative connection. */
-export async function bootstrapDatabases(adminUrl: string, password: string): Promise<string[]> {
+/**
+ * Creates each service's role and schema (idempotent) with an administrative connection, each role with the
+ * password `passwordOf(schema)` gives it (one of its own per role: a file, an environment variable, a Secret).
+ */
+export async function bootstrapDatabases(adminUrl: string, passwordOf: (schema: string) => string): Promise<string[]> {
   const done: string[] = [];
   for (const s of SERVICES) {
     const schema = dbSchemaOf(s);
-    await bootstrapServiceDatabase(adminUrl, schema, password);
+    await bootstrapServiceDatabase(adminUrl, schema, passwordOf(schema));
     done.push(schema);
   }
   return done;

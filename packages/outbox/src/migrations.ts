@@ -52,6 +52,18 @@ export const OUTBOX_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX IF NOT EXISTS outbox_parked_key_idx ON ${s}.outbox (message_key, id)
         WHERE published_at IS NULL AND parked_at IS NOT NULL AND discarded_at IS NULL;`,
   },
+  {
+    version: 3,
+    name: "the relay's lease: a row only the service's role can take (lease.ts), not an advisory lock",
+    sql: (s) => `
+      CREATE TABLE IF NOT EXISTS ${s}.relay_lease (
+        name           text PRIMARY KEY,
+        holder_pid     integer,
+        holder_started timestamptz,
+        epoch          bigint NOT NULL DEFAULT 0,
+        acquired_at    timestamptz
+      );`,
+  },
 ];
 
 /** Every step's SQL, for tests and tools that create an outbox schema in one go (idempotent). */
@@ -62,7 +74,7 @@ export function outboxDdl(schema: string): string {
 
 /**
  * Applies the outbox steps `schema` has not had yet, each in its own transaction. The caller serialises replicas
- * (service-kit's migrate holds an advisory lock of the schema).
+ * (service-kit's migrate holds a lock of the schema's migration_lock table).
  */
 export async function migrateOutbox(c: ClientBase, schema: string): Promise<number[]> {
   const s = ident(schema);

@@ -2,7 +2,8 @@ import { Client, type Pool } from 'pg';
 import { errorMessage } from '@orderflow/errors';
 import type { EventProducer, Logger, OutboundMessage } from '@orderflow/messaging';
 import { RecordRejectedError, silentLogger } from '@orderflow/messaging';
-import { ident, lockKey, notifyChannel } from './sql';
+import { outboxLease, type Lease } from './lease';
+import { ident, notifyChannel } from './sql';
 
 export interface RelayOptions {
   /** The service's schema; its outbox table is relayed. */
@@ -44,8 +45,9 @@ interface Row {
 }
 
 /**
- * Publishes the outbox to Kafka. One active instance per service (a session advisory lock is the lease; standbys
- * retry and take over when the leader's session ends). Wakes on LISTEN/NOTIFY, polls as a fallback, publishes in
+ * Publishes the outbox to Kafka. One active instance per service (the lease, lease.ts: a row only the service's role
+ * can write names the leader's session; standbys retry and take over when that session ends). Wakes on
+ * LISTEN/NOTIFY, polls as a fallback, publishes in
  * id order in batches with acks=all, and marks rows published only after the broker acknowledged them. There is no
  * high-water mark: every unpublished visible row is selected each round, so a transaction that drew a lower id but
  * committed later is never skipped. A crash between publish and mark republishes the batch (at-least-once);
@@ -63,8 +65,10 @@ export class OutboxRelay {
   private signalled = false;
   private loop: Promise<void> | undefined;
   private lastCleanup = 0;
+  private readonly lease: Lease;
 
   constructor(opts: RelayOptions) {
+    this.lease = outboxLease(opts.schema);
     this.o = {
       batchSize: 500,
       pollIntervalMs: 1000,
@@ -155,11 +159,7 @@ export class OutboxRelay {
       await c.connect();
       this.session = c;
     }
-    const r = await this.session.query('SELECT pg_try_advisory_lock($1, $2) AS ok', [
-      lockKey('outbox-relay'),
-      lockKey(this.o.schema),
-    ]);
-    if (!r.rows[0].ok) return false;
+    if (!(await this.lease.tryAcquire(this.session))) return false;
     await this.session.query(`LISTEN ${ident(notifyChannel(this.o.schema))}`);
     return true;
   }
@@ -219,21 +219,26 @@ export class OutboxRelay {
     }
   }
 
-  /** Marked through the lease session: if the lease was lost, this fails and no one else's work is marked. */
+  /**
+   * Marked through the lease session and fenced by the lease: if it was lost, nothing is marked and we step down
+   * (the rows are published again by the new leader: at-least-once).
+   */
   private async mark(rows: Row[]): Promise<void> {
     if (rows.length === 0) return;
-    await this.session!.query(
-      `UPDATE ${ident(this.o.schema)}.outbox SET published_at = now() WHERE id = ANY($1::bigint[])`,
-      [rows.map((r) => r.id)],
+    const marked = await this.session!.query(
+      `UPDATE ${ident(this.o.schema)}.outbox SET published_at = now()
+       WHERE id = ANY($1::bigint[]) AND ${this.lease.fence('$2')}`,
+      [rows.map((r) => r.id), this.lease.name],
     );
+    if (marked.rowCount !== rows.length) throw new Error('relay lease lost: another session publishes this outbox');
     this.published += rows.length;
   }
 
   private async park(r: Row, reason: string): Promise<void> {
     await this.session!.query(
       `UPDATE ${ident(this.o.schema)}.outbox SET parked_at = now(), park_reason = $2
-       WHERE id = $1 AND published_at IS NULL`,
-      [r.id, reason.slice(0, 2000)],
+       WHERE id = $1 AND published_at IS NULL AND ${this.lease.fence('$3')}`,
+      [r.id, reason.slice(0, 2000), this.lease.name],
     );
     this.parked += 1;
     this.lastError = `row ${r.id} parked: ${reason}`;
@@ -279,7 +284,10 @@ export class OutboxRelay {
   private async closeSession(): Promise<void> {
     const s = this.session;
     this.session = undefined;
-    if (s) await s.end().catch(() => undefined); // ends the session: the lease is released
+    if (!s) return;
+    // Hand over at once (ending the session would too); bounded, as a session that broke may never answer.
+    await Promise.race([this.lease.release(s), new Promise((r) => setTimeout(r, 1000).unref())]).catch(() => undefined);
+    await s.end().catch(() => undefined);
   }
 }
 

@@ -13,11 +13,12 @@ beforeAll(async () => {
 });
 afterAll(() => h?.close());
 
-/** Relay sessions of `schema` connected to the database, and how many of them hold an advisory lock. */
+/** Relay sessions of `schema` connected to the database, and how many of them the lease row names as holder. */
 async function sessions(schema: string): Promise<{ connected: number; holdingLock: number }> {
   const r = await h.pool.query(
     `SELECT count(*)::int AS connected,
-            count(*) FILTER (WHERE EXISTS (SELECT 1 FROM pg_locks l WHERE l.pid = a.pid AND l.locktype = 'advisory' AND l.granted))::int AS holding
+            count(*) FILTER (WHERE EXISTS (SELECT 1 FROM ${schema}.relay_lease l
+                                           WHERE l.holder_pid = a.pid AND l.holder_started = a.backend_start))::int AS holding
      FROM pg_stat_activity a WHERE a.application_name = $1`,
     [`${schema}-relay`],
   );

@@ -1,19 +1,20 @@
 import express, { type Express, type NextFunction, type Request, type Response, type Router } from 'express';
+import type { Server } from 'node:http';
 import type { z } from 'zod';
 import type { Logger } from './logger';
+import {
+  answerClientErrors,
+  checkBodyStrings,
+  checkRequestTarget,
+  clientErrorOf,
+  HttpError,
+  isUnavailable,
+  MAX_BODY_BYTES,
+  verifyUtf8,
+} from './http-input';
+import { tokenMatches } from './secrets';
 
-/** An HTTP error with a JSON body: `{ error: { code, message, field? } }`. */
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly field?: string,
-  ) {
-    super(message);
-    this.name = 'HttpError';
-  }
-}
+export { HttpError };
 
 export const notFound = (what: string) => new HttpError(404, 'NOT_FOUND', `${what} not found`);
 
@@ -31,14 +32,38 @@ export function parseInput<S extends z.ZodTypeAny>(schema: S, input: unknown): z
   );
 }
 
-/** Bearer-token guard for admin routes: 401 without credentials, 403 with the wrong ones. */
+/**
+ * Bearer-token guard: 401 without credentials, 403 with the wrong ones (compared in constant time). No token
+ * configured means nobody gets in.
+ */
 export function requireBearer(token: string | undefined) {
   return (req: Request, _res: Response, next: NextFunction) => {
     const header = req.header('authorization');
     if (!header?.startsWith('Bearer ')) return next(new HttpError(401, 'UNAUTHENTICATED', 'bearer token required'));
-    if (!token || header.slice(7) !== token) return next(new HttpError(403, 'FORBIDDEN', 'token not accepted'));
+    if (!token || !tokenMatches(token, header.slice(7)))
+      return next(new HttpError(403, 'FORBIDDEN', 'token not accepted'));
     next();
   };
+}
+
+/**
+ * Guard of read routes that return personal data: a bearer token when one is configured, open otherwise (the local
+ * demo; the runtime logs a warning then, and refuses to start that way outside development).
+ */
+export function requireReadToken(token: string | undefined) {
+  const guard = requireBearer(token);
+  return (req: Request, res: Response, next: NextFunction) => (token ? guard(req, res, next) : next());
+}
+
+/** Listens, answering malformed HTTP in the JSON error shape too. */
+export function listen(app: Express, port: number, host: string): Promise<Server> {
+  // Express 5 calls the listen callback with the error too (a taken port), instead of emitting it.
+  return new Promise<Server>((resolve, reject) => {
+    const s = app.listen(port, host, (err?: Error) =>
+      err ? reject(new Error(`cannot listen on ${host}:${port}: ${err.message}`)) : resolve(s),
+    );
+    answerClientErrors(s);
+  });
 }
 
 export interface HealthCheck {
@@ -62,7 +87,8 @@ export interface HttpAppOptions {
 export function createHttpApp(o: HttpAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.use(express.json({ limit: '100kb' }));
+  app.use(checkRequestTarget);
+  app.use(express.json({ limit: MAX_BODY_BYTES, verify: verifyUtf8 }), checkBodyStrings);
   app.get('/health/live', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -92,19 +118,27 @@ export function createHttpApp(o: HttpAppOptions): Express {
   app.use(router);
   app.use((_req, _res, next) => next(new HttpError(404, 'NOT_FOUND', 'no such route')));
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    if (err instanceof HttpError) {
+    const requestId = res.locals.requestId as string | undefined;
+    const send = (status: number, code: string, message: string, field?: string) => {
+      if (res.headersSent) return void res.end();
+      // The id is always in X-Request-Id; in the body of server errors too, for the report a client files.
       res
-        .status(err.status)
-        .json({ error: { code: err.code, message: err.message, ...(err.field ? { field: err.field } : {}) } });
-      return;
+        .status(status)
+        .json({ error: { code, message, ...(field ? { field } : {}), ...(status >= 500 ? { requestId } : {}) } });
+    };
+    const client = clientErrorOf(err);
+    if (client) {
+      // A database data exception means validation let something through: answer 400 but keep a trace of it.
+      if (!(err instanceof HttpError) && client.code === 'INVALID_REQUEST')
+        o.logger.warn({ err, requestId, path: req.path }, 'input reached the database unvalidated');
+      return send(client.status, client.code, client.message, client.field);
     }
-    const e = err as { type?: string; status?: number; message?: string };
-    if (e.type === 'entity.parse.failed' || e.status === 400) {
-      res.status(400).json({ error: { code: 'INVALID_JSON', message: 'request body is not valid JSON' } });
-      return;
+    if (isUnavailable(err)) {
+      o.logger.warn({ err, requestId, path: req.path }, 'request failed: a dependency is unavailable');
+      return send(503, 'UNAVAILABLE', 'service temporarily unavailable; retry later');
     }
-    o.logger.error({ err, path: req.path }, 'request failed');
-    res.status(500).json({ error: { code: 'INTERNAL', message: 'internal error' } });
+    o.logger.error({ err, requestId, method: req.method, path: req.path }, 'request failed');
+    send(500, 'INTERNAL', 'internal error');
   });
   return app;
 }

@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import type { Router } from 'express';
+import type { RequestHandler, Router } from 'express';
 import type { Pool, PoolClient } from 'pg';
 import { EventCodec, type EventMap, type EventType } from '@orderflow/contracts';
 import { ConsumerRunner, EventProducer, KafkaAdmin, createKafka, type InboundMessage } from '@orderflow/messaging';
@@ -11,9 +11,9 @@ import {
   type HandlerContext,
   type Route,
 } from '@orderflow/outbox';
-import type { BaseConfig } from './config';
+import { DEMO_ADMIN_TOKEN, passwordOf, type BaseConfig } from './config';
 import { bootstrapServiceDatabase, createPool, migrate } from './db';
-import { createHttpApp, type HealthCheck } from './http';
+import { createHttpApp, listen, requireReadToken, type HealthCheck } from './http';
 import { createLogger, type Logger } from './logger';
 import { currentTraceparent, initTracing, shutdownTracing, withConsumerSpan } from './tracing';
 
@@ -46,6 +46,8 @@ export interface ServiceDeps<C extends BaseConfig> {
   log: Logger;
   processor: EventProcessor;
   codec: EventCodec;
+  /** Guard of read routes that return personal data (READ_TOKEN; open in development without one). */
+  readAccess: RequestHandler;
 }
 
 export interface ServiceDefinition<C extends BaseConfig> {
@@ -107,8 +109,9 @@ export async function runService<C extends BaseConfig>(def: ServiceDefinition<C>
   const log = createLogger(name, config.LOG_LEVEL);
   const schema = config.DB_SCHEMA ?? name.replace(/-/g, '_');
   if (config.DATABASE_ADMIN_URL) {
-    await bootstrapServiceDatabase(config.DATABASE_ADMIN_URL, schema, config.DATABASE_ROLE_PASSWORD);
+    await bootstrapServiceDatabase(config.DATABASE_ADMIN_URL, schema, passwordOf(config.DATABASE_URL));
   }
+  warnInsecureDefaults(config, log);
   const applied = await migrate(config.DATABASE_URL, schema, def.migrationsDir);
   if (applied.length) log.info({ applied }, 'migrations applied');
   const pool = createPool(config.DATABASE_URL, config.DB_POOL_MAX, name, schema);
@@ -135,7 +138,7 @@ export async function runService<C extends BaseConfig>(def: ServiceDefinition<C>
         fn,
       ),
   });
-  const deps: ServiceDeps<C> = { config, pool, log, processor, codec };
+  const deps: ServiceDeps<C> = { config, pool, log, processor, codec, readAccess: requireReadToken(config.READ_TOKEN) };
 
   const runsConsumer = config.ROLE !== 'relay' && Object.keys(def.handlers).length > 0;
   const runsRelay = config.ROLE !== 'worker';
@@ -219,12 +222,7 @@ export async function runService<C extends BaseConfig>(def: ServiceDefinition<C>
   });
 
   // Bind first: a port that is taken fails the start before anything consumes (readiness is 503 until running).
-  // Express 5 calls the listen callback with the error too (a taken port), instead of emitting it.
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(config.HTTP_PORT, config.HTTP_HOST, (err?: Error) =>
-      err ? reject(new Error(`cannot listen on ${config.HTTP_HOST}:${config.HTTP_PORT}: ${err.message}`)) : resolve(s),
-    );
-  });
+  const server = await listen(app, config.HTTP_PORT, config.HTTP_HOST);
   relay?.start();
   await consumer?.start();
   for (const t of tasks) t.start();
@@ -269,6 +267,15 @@ export async function runService<C extends BaseConfig>(def: ServiceDefinition<C>
     });
   }
   return { server, port, stop };
+}
+
+/** Development mode runs with open read endpoints and the demo admin token; say so where operators look. */
+function warnInsecureDefaults(config: BaseConfig & { ADMIN_TOKEN?: string }, log: Logger): void {
+  if (config.ORDERFLOW_ENV !== 'development') return;
+  if (!config.READ_TOKEN)
+    log.warn('READ_TOKEN is not set: read endpoints with personal data are open (development mode only)');
+  if (config.ADMIN_TOKEN === DEMO_ADMIN_TOKEN)
+    log.warn('ADMIN_TOKEN is the demo token: admin routes are open to anyone who knows it (development mode only)');
 }
 
 /** Routes by topic to the handlers, each given a logger that carries the order. */

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
+import path from 'node:path';
 import { Client } from 'pg';
+import { passwordFile, roleOf } from '@orderflow/service-kit';
 
 /** Where the real infrastructure is (see global-setup.js). */
 export function testEnv() {
@@ -81,4 +83,18 @@ export async function freePort(): Promise<number> {
       s.close(() => resolve(p));
     });
   });
+}
+
+/**
+ * Where test runs keep the service roles' passwords: roles are cluster-wide, so every test file (and `npm start`)
+ * on this checkout shares one random password per role, created once.
+ * @default <repo>/.data/secrets, or ORDERFLOW_SECRETS_DIR
+ */
+export function secretsDir(): string {
+  return process.env.ORDERFLOW_SECRETS_DIR ?? path.resolve(__dirname, '..', '..', '..', '.data', 'secrets');
+}
+
+/** The password file and password of a service schema's role (see secretsDir). */
+export function rolePassword(schema: string): { file: string; password: string } {
+  return passwordFile(secretsDir(), roleOf(schema));
 }

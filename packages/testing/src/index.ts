@@ -1,4 +1,13 @@
-export { testEnv, uniqueId, uniquePrefix, createTestDatabase, waitFor, freePort } from './env';
+export {
+  testEnv,
+  uniqueId,
+  uniquePrefix,
+  createTestDatabase,
+  waitFor,
+  freePort,
+  rolePassword,
+  secretsDir,
+} from './env';
 export type { WaitOptions } from './env';
 export { anOrder, aLine, aCustomer, anAddress } from './builders';
 export type { OrderOverrides } from './builders';
@@ -8,5 +17,5 @@ export type { ReceivedMail, SmtpSink, RecipientPolicy } from './smtp';
 export { serviceEnv, getJson } from './service';
 export { Component, componentTest } from './component';
 export type { ComponentOptions, StartComponent, TestDatabase } from './component';
-export { Platform, terminalStage, ADMIN_TOKEN, SERVICES } from './platform';
+export { Platform, terminalStage, ADMIN_TOKEN, READ_TOKEN, SERVICES } from './platform';
 export type { ServiceName } from './platform';

@@ -2,8 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { bootstrapDatabases, SERVICES } from '@orderflow/ops';
-import { serviceDatabaseUrl } from '@orderflow/service-kit';
-import { createTestDatabase, freePort, testEnv, uniquePrefix, waitFor } from './env';
+import { dbSchemaOf, serviceDatabaseUrl } from '@orderflow/service-kit';
+import { createTestDatabase, freePort, rolePassword, testEnv, uniquePrefix, waitFor } from './env';
 import { TestKafka } from './kafka';
 import { getJson } from './service';
 import { startSmtpSink } from './smtp';
@@ -12,7 +12,9 @@ export type ServiceName = (typeof SERVICES)[number];
 export { SERVICES };
 
 const root = path.resolve(__dirname, '..', '..', '..');
-export const ADMIN_TOKEN = 'e2e-admin-token';
+export const ADMIN_TOKEN = 'e2e-admin-token-not-the-demo';
+/** The e2e services run in production mode: every read of personal data needs this token. */
+export const READ_TOKEN = 'e2e-read-token-not-the-demo';
 
 /**
  * The whole platform for one e2e test file: the six services as separate OS processes (their built dist/main.js),
@@ -36,7 +38,7 @@ export class Platform {
     fs.mkdirSync(this.logDir, { recursive: true });
     await this.kafka.setup(3);
     this.db = await createTestDatabase('e2e');
-    await bootstrapDatabases(this.db.url, 'orderflow');
+    await bootstrapDatabases(this.db.url, (schema) => rolePassword(schema).password);
     this.smtp = await startSmtpSink();
     for (const s of SERVICES) this.ports.set(s, await freePort());
     const launched = await Promise.allSettled(SERVICES.map((s) => this.launch(s)));
@@ -56,7 +58,11 @@ export class Platform {
     const env = testEnv();
     return {
       PATH: process.env.PATH,
-      DATABASE_URL: serviceDatabaseUrl(this.db.url, s.replace(/-/g, '_'), 'orderflow'),
+      // Production mode, as deployed: the role's password from a file, tokens for admin and personal-data reads.
+      ORDERFLOW_ENV: 'production',
+      DATABASE_URL: serviceDatabaseUrl(this.db.url, dbSchemaOf(s), ''),
+      DATABASE_PASSWORD_FILE: rolePassword(dbSchemaOf(s)).file,
+      READ_TOKEN,
       KAFKA_BROKERS: env.brokers.join(','),
       SCHEMA_REGISTRY_URL: env.registryUrl,
       TOPIC_PREFIX: this.prefix,
@@ -125,7 +131,12 @@ export class Platform {
   }
 
   get(s: ServiceName, urlPath: string) {
-    return getJson(this.port(s), urlPath);
+    return getJson(this.port(s), urlPath, { headers: { authorization: `Bearer ${READ_TOKEN}` } });
+  }
+
+  /** Admin connection string of the platform's database (tests count rows, bench reads state). */
+  get databaseUrl(): string {
+    return this.db.url;
   }
 
   async setStock(sku: string, onHand: number): Promise<void> {

@@ -1,5 +1,5 @@
 import { serviceDatabaseUrl } from '@orderflow/service-kit';
-import { testEnv } from './env';
+import { rolePassword, testEnv } from './env';
 
 /**
  * Environment for running one service in-process in a component test: its own role and schema in the test's
@@ -14,8 +14,7 @@ export function serviceEnv(
   const env = testEnv();
   return {
     DATABASE_ADMIN_URL: o.databaseUrl,
-    DATABASE_URL: serviceDatabaseUrl(o.databaseUrl, schema, 'orderflow'),
-    DATABASE_ROLE_PASSWORD: 'orderflow',
+    DATABASE_URL: serviceDatabaseUrl(o.databaseUrl, schema, rolePassword(schema).password),
     KAFKA_BROKERS: env.brokers.join(','),
     SCHEMA_REGISTRY_URL: env.registryUrl,
     TOPIC_PREFIX: o.prefix,

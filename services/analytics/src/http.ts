@@ -19,13 +19,13 @@ const stuckQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).de
  * durations.
  * GET /summary — funnel, revenue per currency, failure reasons, stage timings.
  */
-export function routes(router: Router, { pool, config }: ServiceDeps<Config>): void {
-  router.get('/orders/stuck', async (req, res) => {
+export function routes(router: Router, { pool, config, readAccess }: ServiceDeps<Config>): void {
+  router.get('/orders/stuck', readAccess, async (req, res) => {
     const { limit } = parseInput(stuckQuery, req.query);
     res.json({ deadlinesMs: config.STEP_DEADLINES, orders: await listStuck(pool, config.STEP_DEADLINES, limit) });
   });
 
-  router.get('/orders/:id/timeline', async (req, res) => {
+  router.get('/orders/:id/timeline', readAccess, async (req, res) => {
     const { id } = parseInput(orderIdParam, req.params);
     const order = await findOrder(pool, id);
     if (!order) throw notFound(`order ${id}`);

@@ -17,8 +17,8 @@ export const configSchema = baseConfigSchema.extend({
   /** How often overdue reservations are looked for. */
   DEADLINE_SWEEP_MS: z.coerce.number().int().min(100).default(5000),
   HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(3002),
-  /** Bearer token of the admin routes (PUT /stock/:sku). */
-  ADMIN_TOKEN: z.string().min(1).default('dev-admin-token'),
+  /** Bearer token of the admin routes (PUT /stock/:sku); the demo's in development, required in production. */
+  ADMIN_TOKEN: z.string().min(1),
   /** Stock to create at start-up for SKUs not yet known, as JSON: {"SKU-1": 100}. Known SKUs are left alone. */
   SEED_STOCK: z
     .string()

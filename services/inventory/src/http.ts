@@ -16,7 +16,7 @@ const view = (s: StockLevel) => ({ sku: s.sku, onHand: s.onHand, reserved: s.res
  * GET /stock/:sku and GET /reservations/:orderId — what is on hand, held and free; what an order holds.
  * PUT /stock/:sku (admin) — a stock count: sets the units on hand, creating the SKU if new.
  */
-export function routes(router: Router, { pool, config }: ServiceDeps<Config>): void {
+export function routes(router: Router, { pool, config, readAccess }: ServiceDeps<Config>): void {
   router.get('/stock/:sku', async (req, res) => {
     const { sku } = parseInput(skuParam, req.params);
     const stock = await findStock(pool, sku);
@@ -32,7 +32,7 @@ export function routes(router: Router, { pool, config }: ServiceDeps<Config>): v
     res.json(view(stock));
   });
 
-  router.get('/reservations/:orderId', async (req, res) => {
+  router.get('/reservations/:orderId', readAccess, async (req, res) => {
     const { orderId } = parseInput(orderIdParam, req.params);
     const reservation = await findReservation(pool, orderId);
     if (!reservation) throw notFound(`reservation of order ${orderId}`);

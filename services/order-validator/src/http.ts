@@ -7,8 +7,8 @@ import type { Config } from './config';
 const orderIdParam = z.object({ id: z.string().min(1).max(200) });
 
 /** GET /orders/:id — the validation decision for an order. */
-export function routes(router: Router, { pool }: ServiceDeps<Config>): void {
-  router.get('/orders/:id', async (req, res) => {
+export function routes(router: Router, { pool, readAccess }: ServiceDeps<Config>): void {
+  router.get('/orders/:id', readAccess, async (req, res) => {
     const { id } = parseInput(orderIdParam, req.params);
     const order = await findOrder(pool, id);
     if (!order) throw notFound(`order ${id}`);

@@ -7,8 +7,8 @@ import type { Config } from './config';
 const orderIdParam = z.object({ orderId: z.string().min(1).max(200) });
 
 /** GET /payments/:orderId — the payment of an order: charged, failed or refunded. */
-export function routes(router: Router, { pool }: ServiceDeps<Config>): void {
-  router.get('/payments/:orderId', async (req, res) => {
+export function routes(router: Router, { pool, readAccess }: ServiceDeps<Config>): void {
+  router.get('/payments/:orderId', readAccess, async (req, res) => {
     const { orderId } = parseInput(orderIdParam, req.params);
     const payment = await findPayment(pool, orderId);
     if (!payment) throw notFound(`payment of order ${orderId}`);

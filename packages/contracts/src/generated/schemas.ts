@@ -8,6 +8,16 @@ export const topicCatalog = {
     "partitions": 3,
     "retentionMs": 1209600000
   },
+  "access": {
+    "$comment": "Broker access, for ACLs (`orderflow-ops acls` generates them). Each client authenticates as User:<client>. A topic's producer may write it; each of its consumers may read it with its consumer group and write its dead-letter topic; the operator tool reads dead-letter topics with throwaway groups and writes records back to their topics (redrive); groupAdmins may delete their own group (analytics replay).",
+    "principal": "User:{client}",
+    "consumerGroup": "{prefix}{service}",
+    "operator": "orderflow-ops",
+    "operatorGroupPrefix": "reader-",
+    "groupAdmins": [
+      "analytics"
+    ]
+  },
   "topics": [
     {
       "topic": "order.created",
