@@ -50,7 +50,12 @@ async function publishJourney(j: Journey): Promise<void> {
 
 const summary = async (): Promise<Summary> => (await getJson(c.port, '/summary')).body;
 const caughtUp = async () =>
-  Object.values(await tk.admin.lag(`${prefix}analytics`, EVENT_TYPES.map((t) => tk.topic(t)))).every((n) => n === 0);
+  Object.values(
+    await tk.admin.lag(
+      `${prefix}analytics`,
+      EVENT_TYPES.map((t) => tk.topic(t)),
+    ),
+  ).every((n) => n === 0);
 
 function expectedFunnel(): Summary['funnel'] {
   const funnel = Object.fromEntries(Object.values(FUNNEL_OF).map((k) => [k, 0])) as Summary['funnel'];

@@ -63,7 +63,10 @@ export function shadowConsumer(o: ShadowConsumerOptions): ShadowConsumer {
       } catch (err) {
         if (retriability(err) !== 'permanent') throw err;
         skipped += 1;
-        o.log.warn({ topic: message.topic, offset: message.offset, err: errorMessage(err) }, 'rebuild skipped a record');
+        o.log.warn(
+          { topic: message.topic, offset: message.offset, err: errorMessage(err) },
+          'rebuild skipped a record',
+        );
       }
     },
   });

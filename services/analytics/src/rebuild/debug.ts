@@ -26,7 +26,10 @@ export interface OrderReplay {
  */
 export async function replaySelection(config: Config, sel: { orderId: string }): Promise<OrderReplay | undefined>;
 export async function replaySelection(config: Config, sel: { from: number; to: number }): Promise<Summary>;
-export async function replaySelection(config: Config, sel: ReplaySelection): Promise<OrderReplay | Summary | undefined> {
+export async function replaySelection(
+  config: Config,
+  sel: ReplaySelection,
+): Promise<OrderReplay | Summary | undefined> {
   const def = analytics(config);
   const log = createLogger(`${SERVICE_NAME}-replay`, config.LOG_LEVEL);
   const schema = config.DB_SCHEMA ?? SERVICE_NAME.replace(/-/g, '_');
@@ -39,7 +42,9 @@ export async function replaySelection(config: Config, sel: ReplaySelection): Pro
       const items = (await Promise.all(wanted.map((m) => decoded(codec, type, m)))).filter((i) => i !== undefined);
       return [
         type,
-        'orderId' in sel ? items : items.filter((i) => i.metadata.occurredAt >= sel.from && i.metadata.occurredAt < sel.to),
+        'orderId' in sel
+          ? items
+          : items.filter((i) => i.metadata.occurredAt >= sel.from && i.metadata.occurredAt < sel.to),
       ] as const;
     }),
   );
@@ -75,7 +80,11 @@ export async function replaySelection(config: Config, sel: ReplaySelection): Pro
 }
 
 /** A record the service could not decode either (it dead-lettered it) is left out, as the service left it out. */
-async function decoded(codec: EventCodec, type: EventType, message: InboundMessage): Promise<BatchItem<never> | undefined> {
+async function decoded(
+  codec: EventCodec,
+  type: EventType,
+  message: InboundMessage,
+): Promise<BatchItem<never> | undefined> {
   try {
     const { event } = await codec.decode(type, message.value);
     return { event: event as never, message, metadata: (event as { metadata: EventMetadata }).metadata };
@@ -83,4 +92,3 @@ async function decoded(codec: EventCodec, type: EventType, message: InboundMessa
     return undefined;
   }
 }
-

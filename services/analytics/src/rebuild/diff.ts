@@ -13,7 +13,11 @@ export interface ModelDiff {
   /** Orders that reached each stage, per model, over the compared orders. */
   stages: { stage: StampName | 'notified'; live: number; shadow: number }[];
   /** Charged and refunded minor units per currency, per model, over the compared orders. */
-  revenue: { currency: string; live: { charged: number; refunded: number }; shadow: { charged: number; refunded: number } }[];
+  revenue: {
+    currency: string;
+    live: { charged: number; refunded: number };
+    shadow: { charged: number; refunded: number };
+  }[];
   /** Compared orders whose folded rows differ (or exist in one model only): how many, and the first 50. */
   orders: { count: number; sample: { orderId: string; live: unknown; shadow: unknown }[] };
   /** True when the compared orders agree in every respect and the shadow misses nothing. */
@@ -36,11 +40,16 @@ export async function diffModels(c: ClientBase, live: string, shadow: string): P
   const inFlight = (await c.query(gap(S, L))).rows[0] as ModelDiff['inFlight'];
   const missing = (await c.query(gap(L, S))).rows[0] as ModelDiff['inFlight'];
 
-  const columns = [...STAMPS.map((s) => `count(${STAMP_COLUMN[s]})::int`), 'count(*) FILTER (WHERE notified_count > 0)::int'];
+  const columns = [
+    ...STAMPS.map((s) => `count(${STAMP_COLUMN[s]})::int`),
+    'count(*) FILTER (WHERE notified_count > 0)::int',
+  ];
   const stageCounts = async (schema: string) =>
     Object.values(
-      (await c.query(`SELECT ${columns.map((col, i) => `${col} AS c${i}`).join(', ')} FROM ${schema}.orders
-                      WHERE order_id NOT IN ${skip}`)).rows[0] as Record<string, number>,
+      (
+        await c.query(`SELECT ${columns.map((col, i) => `${col} AS c${i}`).join(', ')} FROM ${schema}.orders
+                      WHERE order_id NOT IN ${skip}`)
+      ).rows[0] as Record<string, number>,
     );
   const [liveStages, shadowStages] = [await stageCounts(L), await stageCounts(S)];
   const stages = [...STAMPS, 'notified' as const].map((stage, i) => ({

@@ -45,7 +45,13 @@ export async function updateRebuild(
     `UPDATE rebuilds SET status = COALESCE($2, status), consumed = COALESCE($3, consumed), diff = COALESCE($4, diff),
             error = COALESCE($5, error), updated_at = now()${done ? ', finished_at = now()' : ''}
      WHERE id = $1`,
-    [id, fields.status ?? null, fields.consumed ?? null, fields.diff ? JSON.stringify(fields.diff) : null, fields.error ?? null],
+    [
+      id,
+      fields.status ?? null,
+      fields.consumed ?? null,
+      fields.diff ? JSON.stringify(fields.diff) : null,
+      fields.error ?? null,
+    ],
   );
 }
 

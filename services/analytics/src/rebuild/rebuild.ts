@@ -59,7 +59,10 @@ export async function rebuild(config: Config, o: RebuildOptions = {}): Promise<R
   try {
     const target = await targetOffsets(admin, liveGroup, topics);
     if ((await admin.groupMembers(rebuildGroup)) > 0) {
-      throw new PermanentError(`consumer group ${rebuildGroup} has members: is another rebuild running?`, 'REBUILD_RUNNING');
+      throw new PermanentError(
+        `consumer group ${rebuildGroup} has members: is another rebuild running?`,
+        'REBUILD_RUNNING',
+      );
     }
     await admin.deleteGroup(rebuildGroup); // ours, idle: a fresh group starts at the earliest offsets
     const shadow = await prepareShadow({
@@ -102,7 +105,8 @@ export async function rebuild(config: Config, o: RebuildOptions = {}): Promise<R
     await admin.deleteGroup(rebuildGroup); // stopped: its offsets are of no further use
     return { id, liveGroup, rebuildGroup, shadowSchema: shadow, target: total, skipped: consumer.skipped(), diff };
   } catch (err) {
-    if (id !== undefined) await updateRebuild(livePool, id, { status: 'failed', error: errorMessage(err) }).catch(() => undefined);
+    if (id !== undefined)
+      await updateRebuild(livePool, id, { status: 'failed', error: errorMessage(err) }).catch(() => undefined);
     throw err;
   } finally {
     await stop?.().catch(() => undefined);

@@ -40,7 +40,8 @@ export async function prepareShadow(o: ShadowOptions): Promise<string> {
     const { rows } = await c.query<{ t: string }>(`SELECT tablename AS t FROM pg_tables WHERE schemaname = $1`, [
       shadow,
     ]);
-    if (rows.length) await c.query(`DROP TABLE ${rows.map((r) => `${ident(shadow)}.${ident(r.t)}`).join(', ')} CASCADE`);
+    if (rows.length)
+      await c.query(`DROP TABLE ${rows.map((r) => `${ident(shadow)}.${ident(r.t)}`).join(', ')} CASCADE`);
   });
   await migrate(o.databaseUrl, shadow, o.migrationsDir);
   return shadow;

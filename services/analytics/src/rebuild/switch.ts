@@ -67,7 +67,9 @@ export async function switchOver(o: SwitchOptions): Promise<ModelDiff> {
       const diff = await diffModels(c, o.live, o.shadow);
       // Readers take orders before events (summary, timeline): lock in their order.
       const readersOrder = [...READ_MODEL].reverse();
-      await c.query(`LOCK TABLE ${readersOrder.map((t) => `${ident(o.live)}.${ident(t)}`).join(', ')} IN ACCESS EXCLUSIVE MODE`);
+      await c.query(
+        `LOCK TABLE ${readersOrder.map((t) => `${ident(o.live)}.${ident(t)}`).join(', ')} IN ACCESS EXCLUSIVE MODE`,
+      );
       await swapTables(c, o.live, o.shadow);
       await o.onSwitched(c, diff);
       await c.query('COMMIT');
@@ -97,7 +99,8 @@ async function swapTables(c: ClientBase, live: string, shadow: string): Promise<
     ).rows.map((r) => r.i);
   const [L, S] = [ident(live), ident(shadow)];
   for (const t of READ_MODEL) {
-    for (const i of await indexesOf(shadow, t)) await c.query(`ALTER INDEX ${S}.${ident(i)} RENAME TO ${ident(i + suffix)}`);
+    for (const i of await indexesOf(shadow, t))
+      await c.query(`ALTER INDEX ${S}.${ident(i)} RENAME TO ${ident(i + suffix)}`);
     await c.query(`ALTER TABLE ${S}.${ident(t)} RENAME TO ${ident(t + suffix)}`);
   }
   for (const t of READ_MODEL) await c.query(`ALTER TABLE ${L}.${ident(t)} SET SCHEMA ${S}`);
@@ -105,7 +108,8 @@ async function swapTables(c: ClientBase, live: string, shadow: string): Promise<
     await c.query(`ALTER TABLE ${S}.${ident(t + suffix)} SET SCHEMA ${L}`);
     await c.query(`ALTER TABLE ${L}.${ident(t + suffix)} RENAME TO ${ident(t)}`);
     for (const i of await indexesOf(live, t)) {
-      if (i.endsWith(suffix)) await c.query(`ALTER INDEX ${L}.${ident(i)} RENAME TO ${ident(i.slice(0, -suffix.length))}`);
+      if (i.endsWith(suffix))
+        await c.query(`ALTER INDEX ${L}.${ident(i)} RENAME TO ${ident(i.slice(0, -suffix.length))}`);
     }
   }
 }
