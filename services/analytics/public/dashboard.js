@@ -173,7 +173,7 @@
         el(
           'tr',
           { 'data-service': s.name },
-          el('td', {}, el('b', {}, s.name), el('div', { class: 'muted' }, s.url)),
+          el('td', {}, el('b', {}, s.name), el('div', { class: 'muted' }, s.urls.join(' · '))),
           el('td', {}, el('span', { class: `pill ${s.status}` }, s.status)),
           el('td', {}, s.consumer ? s.consumer.state : '–'),
           el('td', { class: 'num' }, s.consumer ? fmt(s.consumer.processed) : '–'),

@@ -2,24 +2,30 @@ import { z } from 'zod';
 import { baseConfigSchema, loadConfig } from '@orderflow/service-kit';
 import { parseStepDeadlines } from './domain/deadlines';
 
-/** The services the dashboard watches as `name=url` pairs; the default is what `npm start` runs (ports 3001..3006). */
+/**
+ * The services the dashboard watches, as `name=url` pairs; `name=url1|url2` for a service whose consumers and relay
+ * run as separate processes. The default is what `npm start` runs: workers on 3001..3006, relays on 3101..3106.
+ */
+const DEFAULT_SERVICES = ['order-validator', 'inventory', 'payment', 'fulfillment', 'notification', 'analytics']
+  .map((name, i) => `${name}=http://127.0.0.1:${3001 + i}|http://127.0.0.1:${3101 + i}`)
+  .join(',');
 const serviceList = z
   .string()
-  .default(
-    'order-validator=http://127.0.0.1:3001,inventory=http://127.0.0.1:3002,payment=http://127.0.0.1:3003,' +
-      'fulfillment=http://127.0.0.1:3004,notification=http://127.0.0.1:3005,analytics=http://127.0.0.1:3006',
-  )
+  .default(DEFAULT_SERVICES)
   .transform((s, ctx) =>
     s
       .split(',')
       .filter((p) => p.trim())
       .map((pair) => {
-        const [name, url] = pair.split('=').map((x) => x.trim());
-        if (!name || !url || !/^https?:\/\//.test(url)) {
-          ctx.addIssue({ code: z.ZodIssueCode.custom, message: `expected name=http://host:port, got "${pair}"` });
-          return { name: pair, url: '' };
+        const [name, urls] = pair.split('=').map((x) => x.trim());
+        const list = (urls ?? '').split('|').map((u) => u.trim().replace(/\/$/, ''));
+        if (!name || !list.every((u) => /^https?:\/\/[^/]+/.test(u))) {
+          ctx.addIssue({
+            code: z.ZodIssueCode.custom,
+            message: `expected name=http://host:port[|http://…], got "${pair}"`,
+          });
         }
-        return { name, url: url.replace(/\/$/, '') };
+        return { name: name ?? pair, urls: list };
       }),
   );
 

@@ -159,3 +159,10 @@ it('replays one order from the topics without touching the live model', async ()
   expect(replayed?.timeline).toEqual(live);
   expect(await summary()).toEqual(before);
 });
+
+it('replays a time window from the topics: only what happened in it', async () => {
+  const window = await replaySelection(readConfig(c.env), { from: t0 + 4000, to: t0 + 5000 });
+  const j = published[4]!; // the only journey stamped in that second: a refunded one
+  expect(window.eventsProcessed).toBe(j.events.length);
+  expect(window.funnel).toMatchObject({ created: 1, paid: 1, fulfillmentFailed: 1, refunded: 1, fulfilled: 0 });
+});

@@ -113,7 +113,7 @@ export class DashboardHub {
     const broker = this.broker;
     const [summary, services, rebuild] = await Promise.all([
       readSummary(pool),
-      Promise.all(watched.map((s) => probe(s.name, s.url))),
+      Promise.all(watched.map((s) => probe(s.name, s.urls))),
       latestRebuild(pool),
     ]);
     return {

@@ -5,7 +5,7 @@ import type { Config } from '../config';
 /** One service as the dashboard shows it, from its readiness answer and the broker. */
 export interface ServiceStatus {
   name: string;
-  url: string;
+  urls: string[];
   status: 'ready' | 'not-ready' | 'draining' | 'down';
   consumer: { state: string; processed: number; deadLettered: number } | null;
   outbox: { pending: number; oldestAgeMs: number } | null;
@@ -19,8 +19,23 @@ interface Check {
   detail?: Record<string, unknown>;
 }
 
-/** Asks a service's /health/ready: whether it is ready, and what its consumer and relay report. */
-export async function probe(name: string, url: string): Promise<Omit<ServiceStatus, 'lag'>> {
+/**
+ * Asks each process of a service for /health/ready and merges the answers: the service is ready when every one is;
+ * the consumer's figures come from the process that runs it, the outbox's from the one that runs the relay.
+ */
+export async function probe(name: string, urls: readonly string[]): Promise<Omit<ServiceStatus, 'lag'>> {
+  const answers = await Promise.all(urls.map((u) => probeOne(name, u)));
+  const rank: ServiceStatus['status'][] = ['ready', 'draining', 'not-ready', 'down'];
+  return {
+    name,
+    urls: [...urls],
+    status: answers.map((a) => a.status).reduce((w, s) => (rank.indexOf(s) > rank.indexOf(w) ? s : w), 'ready'),
+    consumer: answers.find((a) => a.consumer)?.consumer ?? null,
+    outbox: answers.find((a) => a.outbox)?.outbox ?? null,
+  };
+}
+
+async function probeOne(name: string, url: string): Promise<Omit<ServiceStatus, 'lag' | 'urls'>> {
   try {
     const res = await fetch(`${url}/health/ready`, { signal: AbortSignal.timeout(1500) });
     const body = (await res.json()) as { status: ServiceStatus['status']; checks?: Check[] };
@@ -29,7 +44,6 @@ export async function probe(name: string, url: string): Promise<Omit<ServiceStat
     const relay = check('outbox-relay');
     return {
       name,
-      url,
       status: body.status,
       consumer: consumer
         ? {
@@ -41,7 +55,7 @@ export async function probe(name: string, url: string): Promise<Omit<ServiceStat
       outbox: relay ? { pending: Number(relay.pending ?? 0), oldestAgeMs: Number(relay.oldestAgeMs ?? 0) } : null,
     };
   } catch {
-    return { name, url, status: 'down', consumer: null, outbox: null };
+    return { name, status: 'down', consumer: null, outbox: null };
   }
 }
 
