@@ -108,6 +108,11 @@ it('rebuilds beside the live model under a live stream and switches without losi
   expect(progress).toEqual([...progress].sort((a, b) => a - b));
   expect(report.diff).toMatchObject({ empty: true, missingFromShadow: 0, orders: { count: 0 } });
   expect(report.diff.comparedOrders).toBeGreaterThanOrEqual(20);
+  expect(report.switch.heldMs).toBeLessThan(5000);
+  console.log(
+    `rebuild: ${report.target} records, ${report.diff.comparedOrders} orders compared, ` +
+      `${report.diff.inFlight.events} events in flight; writers held ${report.switch.heldMs} ms, ${report.switch.attempts} try(s)`,
+  );
   expect(seen.length).toBeGreaterThan(5);
   expect(seen).toEqual([...seen].sort((a, b) => a - b));
   expect(atSwitch).toBeGreaterThan(atStart); // orders kept coming during the rebuild

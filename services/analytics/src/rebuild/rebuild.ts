@@ -26,6 +26,8 @@ export interface RebuildReport {
   target: number;
   skipped: number;
   diff: ModelDiff;
+  /** How long the live model's writers were held for the switch, and in how many tries. */
+  switch: { heldMs: number; attempts: number };
 }
 
 /** Offsets per "topic/partition". */
@@ -95,7 +97,7 @@ export async function rebuild(config: Config, o: RebuildOptions = {}): Promise<R
     }
     await updateRebuild(livePool, id, { status: 'switching' });
     const rebuildId = id;
-    const diff = await switchOver({
+    const { diff, heldMs, attempts } = await switchOver({
       pool: livePool,
       live: schema,
       shadow,
@@ -103,7 +105,16 @@ export async function rebuild(config: Config, o: RebuildOptions = {}): Promise<R
       onSwitched: (tx, d) => updateRebuild(tx, rebuildId, { status: 'switched', consumed: total, diff: d }),
     });
     await admin.deleteGroup(rebuildGroup); // stopped: its offsets are of no further use
-    return { id, liveGroup, rebuildGroup, shadowSchema: shadow, target: total, skipped: consumer.skipped(), diff };
+    return {
+      id,
+      liveGroup,
+      rebuildGroup,
+      shadowSchema: shadow,
+      target: total,
+      skipped: consumer.skipped(),
+      diff,
+      switch: { heldMs, attempts },
+    };
   } catch (err) {
     if (id !== undefined)
       await updateRebuild(livePool, id, { status: 'failed', error: errorMessage(err) }).catch(() => undefined);

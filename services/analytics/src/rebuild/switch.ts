@@ -16,6 +16,16 @@ export interface SwitchOptions {
   holdMs?: number;
   /** @default 20 */
   attempts?: number;
+  /** Writers are held only once the shadow lacks at most this many of the live model's events. @default 200 */
+  nearlyLevel?: number;
+}
+
+export interface SwitchOutcome {
+  diff: ModelDiff;
+  /** Tries it took (a try gives up when the shadow cannot catch up while writers are held). */
+  attempts: number;
+  /** How long the live model's writers were held (reads were not). */
+  heldMs: number;
 }
 
 /** Live events the shadow does not have yet (an anti-join on the primary keys). */
@@ -42,18 +52,19 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * The replaced model stays in the shadow schema until the next rebuild. If the shadow cannot catch up while
  * writers are held, the transaction rolls back (nothing changed) and it tries again.
  */
-export async function switchOver(o: SwitchOptions): Promise<ModelDiff> {
+export async function switchOver(o: SwitchOptions): Promise<SwitchOutcome> {
   const holdMs = o.holdMs ?? 5000;
   for (let attempt = 1; attempt <= (o.attempts ?? 20); attempt++) {
     // Without holding anything, wait until the shadow is nearly level with the live model.
     const until = Date.now() + 30000;
-    while ((await uncovered(o.pool, o.live, o.shadow)) > 0 && Date.now() < until) await sleep(200);
+    while ((await uncovered(o.pool, o.live, o.shadow)) > (o.nearlyLevel ?? 200) && Date.now() < until) await sleep(200);
     const c = await o.pool.connect();
     try {
       await c.query('BEGIN');
       await c.query(`SET LOCAL lock_timeout = '${holdMs}ms'`);
       await c.query(`LOCK TABLE ${READ_MODEL.map((t) => `${ident(o.live)}.${ident(t)}`).join(', ')} IN EXCLUSIVE MODE`);
-      const deadline = Date.now() + holdMs;
+      const heldAt = Date.now();
+      const deadline = heldAt + holdMs;
       let missing = await uncovered(c, o.live, o.shadow);
       while (missing > 0 && Date.now() < deadline) {
         await sleep(100);
@@ -73,7 +84,7 @@ export async function switchOver(o: SwitchOptions): Promise<ModelDiff> {
       await swapTables(c, o.live, o.shadow);
       await o.onSwitched(c, diff);
       await c.query('COMMIT');
-      return diff;
+      return { diff, attempts: attempt, heldMs: Date.now() - heldAt };
     } catch (err) {
       await c.query('ROLLBACK').catch(() => undefined);
       throw err;
