@@ -195,28 +195,31 @@
   }
 
   function renderDeadLetters(rows) {
+    const waiting = rows.filter((d) => d.count > 0);
+    const quiet = rows.length - waiting.length;
     $('#dead-letters').replaceChildren(
-      ...rows.map((d) =>
+      ...waiting.map((d) =>
         el(
           'tr',
           { 'data-topic': d.type },
           el('td', {}, el('code', {}, d.type)),
-          el('td', { class: `num ${d.count ? 'badnum' : ''}` }, fmt(d.count)),
+          el('td', { class: 'num badnum' }, fmt(d.count)),
           el(
             'td',
             { class: 'num' },
-            el(
-              'button',
-              { class: 'ghost small', type: 'button', disabled: !d.count, onclick: () => showDeadLetters(d.type) },
-              'View',
-            ),
+            el('button', { class: 'ghost small', type: 'button', onclick: () => showDeadLetters(d.type) }, 'View'),
             ' ',
-            el(
-              'button',
-              { class: 'small', type: 'button', disabled: !d.count, onclick: () => redrive(d.type) },
-              'Redrive',
-            ),
+            el('button', { class: 'small', type: 'button', onclick: () => redrive(d.type) }, 'Redrive'),
           ),
+        ),
+      ),
+      el(
+        'tr',
+        {},
+        el(
+          'td',
+          { class: 'muted', colSpan: 3 },
+          waiting.length ? `${quiet} other topics: none` : `None on any of the ${quiet} topics.`,
         ),
       ),
     );

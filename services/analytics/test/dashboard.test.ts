@@ -14,6 +14,7 @@ import { runService } from '@orderflow/service-kit';
 import { componentTest, freePort, getJson, waitFor } from '@orderflow/testing';
 import { readConfig } from '../src/config';
 import type { Summary } from '../src/db/summary';
+import { rebuild } from '../src/rebuild/rebuild';
 import { analytics } from '../src/service';
 import { happyJourney, refundedJourney, type Published } from './journeys';
 
@@ -123,6 +124,7 @@ suite('the dashboard in headless Chromium', () => {
       undefined,
       { timeout: 15000 },
     );
+    await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: path.join(SHOTS, 'dashboard.png'), fullPage: true });
     expect(problems).toEqual([]);
   });
@@ -159,6 +161,7 @@ suite('the dashboard in headless Chromium', () => {
         'notification',
       ]),
     );
+    await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: path.join(SHOTS, 'journey.png'), fullPage: true });
     expect(problems).toEqual([]);
   });
@@ -175,6 +178,17 @@ suite('the dashboard in headless Chromium', () => {
       undefined,
       { timeout: 20000 },
     );
+    expect(problems).toEqual([]);
+  });
+
+  it('shows a rebuild of the read model: its progress, its switch and its diff', async () => {
+    const report = await rebuild(readConfig(c.env), { pollMs: 200 });
+    expect(report.diff.empty).toBe(true);
+    await page.waitForSelector('#rebuild .progress[data-fraction="1"]');
+    await page.waitForFunction(() => document.querySelector('#rebuild .badge')?.textContent === 'switched');
+    expect(await page.textContent('#rebuild')).toContain('no difference over');
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: path.join(SHOTS, 'dashboard-after-rebuild.png'), fullPage: true });
     expect(problems).toEqual([]);
   });
 });
