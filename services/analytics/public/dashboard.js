@@ -310,7 +310,13 @@
 
   // ---- journey ----------------------------------------------------------------------------------------------
   const COMPENSATION = new Set(['inventory.released', 'payment.refunded']);
-  const FAILURE = new Set(['order.rejected', 'inventory.rejected', 'payment.failed', 'fulfillment.failed']);
+  const FAILURE = new Set([
+    'order.rejected',
+    'inventory.rejected',
+    'payment.failed',
+    'fulfillment.failed',
+    'notification.failed',
+  ]);
   function kindOf(type) {
     if (COMPENSATION.has(type)) return 'compensation';
     if (FAILURE.has(type)) return 'failure';
@@ -322,6 +328,7 @@
     const s = e.summary || {};
     if (e.type === 'notification.sent')
       return `${s.template} email to ${s.recipient ?? 'the customer'} (after ${s.triggeredBy})`;
+    if (e.type === 'notification.failed') return `${s.template} email could not be delivered: ${s.reasonCode}`;
     if (s.reasonCodes) return `reason: ${s.reasonCodes.join(', ')}`;
     if (e.type === 'payment.processed' || e.type === 'payment.refunded')
       return `${money(s.amountMinor, s.currency)}${s.reason ? ` · after ${s.reason}` : ''}`;

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { createPool } from '@orderflow/service-kit';
+import { createPool, dbSchemaOf } from '@orderflow/service-kit';
 import { readConfig } from './config';
 import { replaySelection } from './rebuild/debug';
 import { latestRebuild } from './rebuild/progress';
@@ -50,7 +50,12 @@ export async function main(argv: string[]): Promise<number> {
     return r.diff.empty ? 0 : 3;
   }
   if (cmd === 'status') {
-    const pool = createPool(config.DATABASE_URL, 1, `${SERVICE_NAME}-replay`, config.DB_SCHEMA ?? SERVICE_NAME);
+    const pool = createPool(
+      config.DATABASE_URL,
+      1,
+      `${SERVICE_NAME}-replay`,
+      config.DB_SCHEMA ?? dbSchemaOf(SERVICE_NAME),
+    );
     try {
       out((await latestRebuild(pool)) ?? { rebuilds: 0 });
     } finally {

@@ -1,7 +1,7 @@
 import { EVENT_TYPES, EventCodec, type EventMetadata, type EventType } from '@orderflow/contracts';
 import { createKafka, readTopic, type InboundMessage } from '@orderflow/messaging';
 import { ident, type BatchItem } from '@orderflow/outbox';
-import { createLogger, createPool, type BatchEventHandler } from '@orderflow/service-kit';
+import { createLogger, createPool, dbSchemaOf, type BatchEventHandler } from '@orderflow/service-kit';
 import type { Config } from '../config';
 import { listEvents } from '../db/events';
 import { findOrder } from '../db/orders';
@@ -32,7 +32,7 @@ export async function replaySelection(
 ): Promise<OrderReplay | Summary | undefined> {
   const def = analytics(config);
   const log = createLogger(`${SERVICE_NAME}-replay`, config.LOG_LEVEL);
-  const schema = config.DB_SCHEMA ?? SERVICE_NAME.replace(/-/g, '_');
+  const schema = config.DB_SCHEMA ?? dbSchemaOf(SERVICE_NAME);
   const codec = new EventCodec({ registryUrl: config.SCHEMA_REGISTRY_URL, topicPrefix: config.TOPIC_PREFIX });
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: `${SERVICE_NAME}-replay`, logger: log });
   const byType = await Promise.all(

@@ -2,7 +2,7 @@ import { Client } from 'pg';
 import { EVENT_TYPES, EventCodec } from '@orderflow/contracts';
 import { PermanentError, errorMessage } from '@orderflow/errors';
 import { KafkaAdmin, createKafka } from '@orderflow/messaging';
-import { createLogger, createPool } from '@orderflow/service-kit';
+import { createLogger, createPool, dbSchemaOf } from '@orderflow/service-kit';
 import type { Config } from '../config';
 import { analytics, SERVICE_NAME } from '../service';
 import { shadowConsumer } from './consumer';
@@ -46,7 +46,7 @@ type Offsets = Map<string, { low: bigint; at: bigint }>;
 export async function rebuild(config: Config, o: RebuildOptions = {}): Promise<RebuildReport> {
   const def = analytics(config);
   const log = createLogger(`${SERVICE_NAME}-rebuild`, config.LOG_LEVEL);
-  const schema = config.DB_SCHEMA ?? SERVICE_NAME.replace(/-/g, '_');
+  const schema = config.DB_SCHEMA ?? dbSchemaOf(SERVICE_NAME);
   const liveGroup = config.CONSUMER_GROUP ?? `${config.TOPIC_PREFIX}${SERVICE_NAME}`;
   const rebuildGroup = `${liveGroup}.rebuild`;
   const codec = new EventCodec({ registryUrl: config.SCHEMA_REGISTRY_URL, topicPrefix: config.TOPIC_PREFIX });
