@@ -181,6 +181,7 @@ async function view(started, sink) {
   const lines = [];
   const secs = Math.round((Date.now() - started) / 1000);
   lines.push(`orderflow demo — ${secs}s — Ctrl-C to stop          (logs: .logs/, mail: .data/mail/)`);
+  lines.push(`dashboard: http://127.0.0.1:${basePort + 5}/dashboard`);
   if (s) {
     const f = s.funnel;
     lines.push('');

@@ -102,6 +102,26 @@ export class KafkaAdmin {
     return out;
   }
 
+  /**
+   * The offsets `groupId` committed on `topics`, per topic and partition; a partition the group never committed on
+   * is absent. An empty result means the broker knows no offsets of that group on those topics.
+   */
+  async committedOffsets(groupId: string, topics: readonly string[]): Promise<Map<string, Map<number, bigint>>> {
+    const out = new Map<string, Map<number, bigint>>();
+    for (const t of await this.admin.fetchOffsets({ groupId, topics: [...topics] })) {
+      const parts = new Map<number, bigint>();
+      for (const p of t.partitions) if (Number(p.offset) >= 0) parts.set(p.partition, BigInt(p.offset));
+      if (parts.size) out.set(t.topic, parts);
+    }
+    return out;
+  }
+
+  /** Low and high watermarks per partition: what a reader from the earliest offset would read. */
+  async watermarks(topic: string): Promise<Map<number, { low: bigint; high: bigint }>> {
+    const offsets = await this.admin.fetchTopicOffsets(topic);
+    return new Map(offsets.map((o) => [o.partition, { low: BigInt(o.low), high: BigInt(o.high) }]));
+  }
+
   /** End offset (high watermark) per partition. */
   async endOffsets(topic: string): Promise<Map<number, string>> {
     const offsets = await this.admin.fetchTopicOffsets(topic);

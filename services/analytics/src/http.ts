@@ -8,6 +8,7 @@ import { readSummary } from './db/summary';
 import { stuckAt } from './domain/deadlines';
 import { buildTimeline } from './domain/timeline';
 import type { Config } from './config';
+import { dashboardRoutes } from './dashboard/routes';
 
 const orderIdParam = z.object({ id: z.string().min(1).max(200) });
 
@@ -18,8 +19,10 @@ const stuckQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).de
  * GET /orders/:id/timeline — every event of an order in order, its stage (STUCK with the step when it is) and step
  * durations.
  * GET /summary — funnel, revenue per currency, failure reasons, stage timings.
+ * GET /dashboard… — the live dashboard (see dashboard/routes.ts).
  */
-export function routes(router: Router, { pool, config, readAccess }: ServiceDeps<Config>): void {
+export function routes(router: Router, deps: ServiceDeps<Config>): void {
+  const { pool, config, readAccess } = deps;
   router.get('/orders/stuck', readAccess, async (req, res) => {
     const { limit } = parseInput(stuckQuery, req.query);
     res.json({ deadlinesMs: config.STEP_DEADLINES, orders: await listStuck(pool, config.STEP_DEADLINES, limit) });
@@ -43,4 +46,6 @@ export function routes(router: Router, { pool, config, readAccess }: ServiceDeps
   router.get('/summary', async (_req, res) => {
     res.json(await readSummary(pool));
   });
+
+  dashboardRoutes(router, deps);
 }

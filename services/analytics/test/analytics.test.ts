@@ -7,7 +7,6 @@ import { EVENT_TYPES } from '@orderflow/contracts';
 import { runService } from '@orderflow/service-kit';
 import { componentTest, getJson, waitFor } from '@orderflow/testing';
 import { readConfig } from '../src/config';
-import { replay } from '../src/replay';
 import { analytics } from '../src/service';
 import type { Summary } from '../src/db/summary';
 import type { Timeline } from '../src/domain/timeline';
@@ -221,42 +220,4 @@ it('answers HTTP errors as JSON: 404 unknown order, 400 naming the field', async
   const tooLong = await getJson(c.port, `/orders/${'x'.repeat(201)}/timeline`);
   expect(tooLong.status).toBe(400);
   expect(tooLong.body.error).toMatchObject({ code: 'INVALID_REQUEST', field: 'id' });
-});
-
-it('replay refuses while analytics runs, then rebuilds the same views from Kafka after a stop', async () => {
-  const before = await settledSummary();
-  await expect(replay(readConfig(c.env))).rejects.toThrow(/still has 1 member.*stop analytics/);
-  expect((await summary()).eventsProcessed).toBe(before.eventsProcessed);
-
-  await c.stopService();
-  const report = await replay(readConfig(c.env));
-  // The group will re-read every record of all 12 topics.
-  const lag = await tk.admin.lag(report.groupId, report.topics);
-  const records = await Promise.all(
-    report.topics.map(async (t) => [...(await tk.admin.endOffsets(t)).values()].reduce((n, o) => n + Number(o), 0)),
-  );
-  expect(report.topics.map((t) => lag[t])).toEqual(records);
-  expect(records.reduce((a, b) => a + b, 0)).toBe(before.eventsProcessed + 2); // + the two redelivered records
-  const pg = new Client({ connectionString: c.db.url });
-  await pg.connect();
-  try {
-    const { rows } = await pg.query(
-      `SELECT (SELECT count(*) FROM analytics.events) AS events, (SELECT count(*) FROM analytics.orders) AS orders,
-              (SELECT count(*) FROM analytics.inbox) AS inbox`,
-    );
-    expect(rows[0]).toEqual({ events: '0', orders: '0', inbox: '0' });
-  } finally {
-    await pg.end();
-  }
-
-  await c.startAgain();
-  const rebuilt = await waitFor(
-    async () => {
-      const s = await settledSummary();
-      return s.eventsProcessed === before.eventsProcessed && s;
-    },
-    { description: 'the rebuild' },
-  );
-  expect(rebuilt).toEqual(before);
-  expect(await timeline(happy.orderId)).toEqual(happyTimeline);
 });

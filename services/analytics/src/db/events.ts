@@ -52,7 +52,7 @@ export async function appendToTimeline(tx: ClientBase, rows: readonly TimelineRo
 }
 
 /** The events of one order, as recorded (ordering is the domain's business). */
-export async function listEvents(pool: Pool, orderId: string): Promise<RecordedEvent[]> {
+export async function listEvents(pool: Pool | ClientBase, orderId: string): Promise<RecordedEvent[]> {
   const r = await pool.query(
     `SELECT event_id, event_type, source, occurred_at, correlation_id, causation_id, summary
      FROM events WHERE order_id = $1 ORDER BY occurred_at, event_id`,

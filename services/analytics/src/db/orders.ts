@@ -120,7 +120,7 @@ export interface OrderState {
   stamps: Stamps;
 }
 
-export async function findOrder(pool: Pool, orderId: string): Promise<OrderState | undefined> {
+export async function findOrder(pool: Pool | ClientBase, orderId: string): Promise<OrderState | undefined> {
   const r = await pool.query(`SELECT * FROM orders WHERE order_id = $1`, [orderId]);
   const row = r.rows[0];
   if (!row) return undefined;

@@ -44,13 +44,7 @@ export async function readSummary(pool: Pool): Promise<Summary> {
   const c = await pool.connect();
   try {
     await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    const summary: Summary = {
-      funnel: await funnel(c),
-      revenue: await revenue(c),
-      failureReasons: await failureReasons(c),
-      stageTimingsMs: await stageTimings(c),
-      eventsProcessed: Number((await c.query('SELECT count(*) AS n FROM events')).rows[0].n),
-    };
+    const summary = await summaryIn(c);
     await c.query('COMMIT');
     return summary;
   } catch (err) {
@@ -59,6 +53,17 @@ export async function readSummary(pool: Pool): Promise<Summary> {
   } finally {
     c.release();
   }
+}
+
+/** The summary of the read model `c` sees (its search_path; a debugging replay's temporary tables, say). */
+export async function summaryIn(c: ClientBase): Promise<Summary> {
+  return {
+    funnel: await funnel(c),
+    revenue: await revenue(c),
+    failureReasons: await failureReasons(c),
+    stageTimingsMs: await stageTimings(c),
+    eventsProcessed: Number((await c.query('SELECT count(*) AS n FROM events')).rows[0].n),
+  };
 }
 
 async function funnel(c: ClientBase): Promise<Summary['funnel']> {
