@@ -169,7 +169,7 @@ async function send(port: number, method: string, target: string, headers: Recor
   const res = await fetch(`http://127.0.0.1:${port}${target}`, {
     method,
     headers,
-    ...(raw && method !== 'GET' && method !== 'HEAD' ? { body: raw } : {}),
+    ...(raw && method !== 'GET' && method !== 'HEAD' ? { body: new Uint8Array(raw) } : {}),
     // A request the service never answers is a finding too (and must not hang the test).
     signal: AbortSignal.timeout(15000),
   });
