@@ -123,7 +123,6 @@ function compose() {
     restart: 'on-failure',
   };
   return {
-    name: 'orderflow',
     services: svcs,
     volumes: { 'postgres-data': {}, 'kafka-data': {} },
   };
