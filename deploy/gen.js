@@ -5,9 +5,10 @@
  * and consumed topics have one source each:
  *
  *   npm run gen:deploy      (after `npm run build`: it reads each service's compiled config schema for its defaults)
+ *   node deploy/gen.js --check   exit 1 naming every checked-in file that differs from what it would write
  *
  * Output: k8s/base/** , k8s/overlays/production/scaledobjects.yaml, k8s/overlays/production-hpa/hpas.yaml and
- * docker-compose.yml. The test deploy/test/generated.test.ts fails when a checked-in file differs from what this
+ * docker-compose.yml. deploy/test/generated.test.ts fails when a checked-in file differs from what this
  * script would write; edit this script (or the code it reads), never the output.
  */
 'use strict';
@@ -37,7 +38,14 @@ function files() {
 
 module.exports = { files };
 
-if (require.main === module) {
+if (require.main === module && process.argv.includes('--check')) {
+  const stale = Object.entries(files()).filter(([rel, content]) => {
+    const p = path.join(root, rel);
+    return !fs.existsSync(p) || fs.readFileSync(p, 'utf8') !== content;
+  });
+  for (const [rel] of stale) process.stderr.write(`out of date: ${rel} (run npm run gen:deploy)\n`);
+  process.exit(stale.length ? 1 : 0);
+} else if (require.main === module) {
   for (const [rel, content] of Object.entries(files())) {
     const p = path.join(root, rel);
     fs.mkdirSync(path.dirname(p), { recursive: true });
