@@ -156,7 +156,8 @@ function makeStandIn(e) {
 /** @param {{ engine: string, env: NodeJS.ProcessEnv }} e @param {string} name */
 function build(e, name) {
   const args = ['build', '--file', path.join(root, 'Dockerfile'), '--build-arg', `SERVICE=${name}`, '-t', imageName(name)];
-  if (e.engine === 'podman') args.push('--network', 'host', '--pull=never', '--layers');
+  // No intermediate images: with vfs every committed layer is a full copy of the file system.
+  if (e.engine === 'podman') args.push('--network', 'host', '--pull=never', '--layers=false');
   args.push(root);
   const t0 = Date.now();
   const r = run(e.engine, args, { env: e.env, quiet: !process.env.IMAGES_VERBOSE });
