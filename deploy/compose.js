@@ -80,7 +80,8 @@ function compose() {
       HTTP_PORT: String(s.port),
     };
     if (s.smtp) Object.assign(environment, { SMTP_HOST: 'smtp', SMTP_PORT: String(ENDPOINTS.smtpPort) });
-    if (s.admin) Object.assign(environment, { ADMIN_TOKEN: 'local-admin-token', SEED_STOCK: JSON.stringify(DEMO_STOCK) });
+    if (s.admin)
+      Object.assign(environment, { ADMIN_TOKEN: 'local-admin-token', SEED_STOCK: JSON.stringify(DEMO_STOCK) });
     const dependsOn = {
       setup: { condition: 'service_completed_successfully' },
       ...(s.smtp ? { smtp: { condition: 'service_healthy' } } : {}),

@@ -44,4 +44,12 @@ const adminDatabaseUrl = `postgres://postgres:${POSTGRES_PASSWORD}@${ENDPOINTS.p
 /** Password of every service role in local set-ups (db-bootstrap gives all roles one password). */
 const LOCAL_ROLE_PASSWORD = 'orderflow';
 
-module.exports = { INFRA, kafkaEnv, registryEnv, postgresEnv, adminDatabaseUrl, LOCAL_ROLE_PASSWORD, POSTGRES_PASSWORD };
+module.exports = {
+  INFRA,
+  kafkaEnv,
+  registryEnv,
+  postgresEnv,
+  adminDatabaseUrl,
+  LOCAL_ROLE_PASSWORD,
+  POSTGRES_PASSWORD,
+};

@@ -275,7 +275,9 @@ function scaledObjects() {
       cooldownPeriod: 300,
       advanced: {
         horizontalPodAutoscalerConfig: {
-          behavior: { scaleDown: { stabilizationWindowSeconds: 300, policies: [{ type: 'Pods', value: 1, periodSeconds: 60 }] } },
+          behavior: {
+            scaleDown: { stabilizationWindowSeconds: 300, policies: [{ type: 'Pods', value: 1, periodSeconds: 60 }] },
+          },
         },
       },
       triggers: s.topics.map((topic) => ({
@@ -302,7 +304,9 @@ function hpas() {
       scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: s.name },
       minReplicas: 2,
       maxReplicas: s.maxPartitions,
-      metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } }],
+      metrics: [
+        { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } },
+      ],
       behavior: { scaleDown: { stabilizationWindowSeconds: 300 } },
     },
   }));
@@ -314,7 +318,10 @@ function infraService(name, ports) {
     apiVersion: 'v1',
     kind: 'Service',
     metadata: { name, labels: labels(name, 'infra') },
-    spec: { selector: { 'app.kubernetes.io/name': name }, ports: ports.map((p) => ({ name: `p${p}`, port: p, targetPort: p })) },
+    spec: {
+      selector: { 'app.kubernetes.io/name': name },
+      ports: ports.map((p) => ({ name: `p${p}`, port: p, targetPort: p })),
+    },
   };
 }
 

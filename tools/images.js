@@ -155,7 +155,15 @@ function makeStandIn(e) {
 
 /** @param {{ engine: string, env: NodeJS.ProcessEnv }} e @param {string} name */
 function build(e, name) {
-  const args = ['build', '--file', path.join(root, 'Dockerfile'), '--build-arg', `SERVICE=${name}`, '-t', imageName(name)];
+  const args = [
+    'build',
+    '--file',
+    path.join(root, 'Dockerfile'),
+    '--build-arg',
+    `SERVICE=${name}`,
+    '-t',
+    imageName(name),
+  ];
   // No intermediate images: with vfs every committed layer is a full copy of the file system.
   if (e.engine === 'podman') args.push('--network', 'host', '--pull=never', '--layers=false');
   args.push(root);
@@ -183,7 +191,9 @@ function main() {
   for (const name of wanted.length ? wanted : IMAGES) {
     const ms = build(e, name);
     const mb = (sizeOf(e, name) / 1e6).toFixed(0);
-    process.stdout.write(`images: ${imageName(name).padEnd(32)} ${mb.padStart(4)} MB  built in ${(ms / 1000).toFixed(0)} s\n`);
+    process.stdout.write(
+      `images: ${imageName(name).padEnd(32)} ${mb.padStart(4)} MB  built in ${(ms / 1000).toFixed(0)} s\n`,
+    );
   }
   process.stdout.write(`images: done in ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
 }

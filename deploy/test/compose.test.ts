@@ -58,33 +58,36 @@ describe.each(facts.map((f) => [f.name, f] as const))('%s', (_name, f) => {
   const registryPort = Number(compose.services['schema-registry'].ports[0].split(':')[1]);
   const postgres = compose.services.postgres.environment;
 
-  it.each(['worker', 'relay'])('%s: every variable is known to the config schema, parses, and points at the stack', (role) => {
-    const c = compose.services[role === 'worker' ? f.name : `${f.name}-relay`];
-    expect(c.image).toMatch(new RegExp(`^orderflow/${f.name}:`));
-    const env: Record<string, string> = c.environment;
-    const known = Object.keys(f.config.configSchema.shape);
-    expect(Object.keys(env).filter((k) => !known.includes(k))).toEqual([]);
-    const parsed: any = f.config.readConfig(env);
-    expect(parsed.ROLE).toBe(role);
-    expect(parsed.HTTP_PORT).toBe(f.defaultPort);
-    expect(parsed.KAFKA_BROKERS).toEqual([kafkaAdvertised]);
-    const registry = new URL(parsed.SCHEMA_REGISTRY_URL);
-    expect(compose.services[registry.hostname]).toBeDefined();
-    expect(Number(registry.port)).toBe(registryPort);
-    expect(registry.pathname).toBe('/apis/ccompat/v7');
-    const db = new URL(parsed.DATABASE_URL);
-    expect(db.hostname).toBe('postgres');
-    expect(db.pathname).toBe(`/${postgres.POSTGRES_DB}`);
-    expect(db.username).toBe(`${f.name.replace(/-/g, '_')}_svc`);
-    // No prefix and no explicit group: the topics and group are the catalog's and the service's own names.
-    expect(parsed.TOPIC_PREFIX).toBe('');
-    expect(f.groupId(env)).toBe(f.name);
-    if (f.name === 'notification') {
-      expect(compose.services[parsed.SMTP_HOST].image).toMatch(/mailpit/);
-      expect(parsed.SMTP_PORT).toBe(1025); // Mailpit's SMTP port
-    }
-    expect(c.depends_on.setup).toEqual({ condition: 'service_completed_successfully' });
-    expect(c.healthcheck.test.join(' ')).toContain(`127.0.0.1:${f.defaultPort}/health/ready`);
-    if (role === 'worker') expect(c.ports).toEqual([`${f.defaultPort}:${f.defaultPort}`]);
-  });
+  it.each(['worker', 'relay'])(
+    '%s: every variable is known to the config schema, parses, and points at the stack',
+    (role) => {
+      const c = compose.services[role === 'worker' ? f.name : `${f.name}-relay`];
+      expect(c.image).toMatch(new RegExp(`^orderflow/${f.name}:`));
+      const env: Record<string, string> = c.environment;
+      const known = Object.keys(f.config.configSchema.shape);
+      expect(Object.keys(env).filter((k) => !known.includes(k))).toEqual([]);
+      const parsed: any = f.config.readConfig(env);
+      expect(parsed.ROLE).toBe(role);
+      expect(parsed.HTTP_PORT).toBe(f.defaultPort);
+      expect(parsed.KAFKA_BROKERS).toEqual([kafkaAdvertised]);
+      const registry = new URL(parsed.SCHEMA_REGISTRY_URL);
+      expect(compose.services[registry.hostname]).toBeDefined();
+      expect(Number(registry.port)).toBe(registryPort);
+      expect(registry.pathname).toBe('/apis/ccompat/v7');
+      const db = new URL(parsed.DATABASE_URL);
+      expect(db.hostname).toBe('postgres');
+      expect(db.pathname).toBe(`/${postgres.POSTGRES_DB}`);
+      expect(db.username).toBe(`${f.name.replace(/-/g, '_')}_svc`);
+      // No prefix and no explicit group: the topics and group are the catalog's and the service's own names.
+      expect(parsed.TOPIC_PREFIX).toBe('');
+      expect(f.groupId(env)).toBe(f.name);
+      if (f.name === 'notification') {
+        expect(compose.services[parsed.SMTP_HOST].image).toMatch(/mailpit/);
+        expect(parsed.SMTP_PORT).toBe(1025); // Mailpit's SMTP port
+      }
+      expect(c.depends_on.setup).toEqual({ condition: 'service_completed_successfully' });
+      expect(c.healthcheck.test.join(' ')).toContain(`127.0.0.1:${f.defaultPort}/health/ready`);
+      if (role === 'worker') expect(c.ports).toEqual([`${f.defaultPort}:${f.defaultPort}`]);
+    },
+  );
 });

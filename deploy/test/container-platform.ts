@@ -1,7 +1,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { bootstrapDatabases } from '@orderflow/ops';
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- JSON printed by the ops CLI */
 import { serviceDatabaseUrl } from '@orderflow/service-kit';
 import {
   ADMIN_TOKEN,
@@ -28,7 +29,7 @@ export type Role = 'worker' | 'relay';
 export function containerSupport(): { ok: true; engine: string; env: NodeJS.ProcessEnv } | { ok: false; why: string } {
   const e = containerEngine();
   if (!e) return { ok: false, why: 'neither podman nor a running docker engine is available' };
-  const missing = SERVICES.filter(
+  const missing = [...SERVICES, 'ops'].filter(
     (s) => spawnSync(e.engine, ['image', 'inspect', imageName(s)], { env: e.env, stdio: 'ignore' }).status !== 0,
   );
   if (missing.length) return { ok: false, why: `images missing (${missing.join(', ')}): run npm run images` };
@@ -51,6 +52,9 @@ export class ContainerPlatform {
   readonly kafka = new TestKafka(this.prefix);
   readonly running = new Map<string, Running>();
   smtp!: Awaited<ReturnType<typeof startSmtpSink>>;
+  private smtpReady?: ReturnType<typeof startSmtpSink>;
+  /** What the ops image printed for db-bootstrap and setup (JSON). */
+  setupOutput!: { dbBootstrap: any; setup: any };
   private db!: Awaited<ReturnType<typeof createTestDatabase>>;
   readonly logDir = path.join(root, '.logs', 'containers', this.prefix.replace(/\.$/, ''));
 
@@ -58,14 +62,42 @@ export class ContainerPlatform {
 
   async start(): Promise<void> {
     fs.mkdirSync(this.logDir, { recursive: true });
-    await this.kafka.setup(3);
     this.db = await createTestDatabase('ctr');
-    await bootstrapDatabases(this.db.url, 'orderflow');
-    this.smtp = await startSmtpSink();
+    this.smtpReady = startSmtpSink();
+    // The setup job's commands, from the ops image: roles and schemas, then topics and subjects.
+    this.setupOutput = {
+      dbBootstrap: this.ops(['db-bootstrap', '--database-url', this.db.url, '--password', 'orderflow']),
+      setup: this.ops(['setup', '--topic-prefix', this.prefix, '--partitions', '3']),
+    };
+    await this.kafka.setup(3); // connects the test's producer; the topics exist already
+    this.smtp = await this.smtpReady;
     const launches = SERVICES.flatMap((s) => (['worker', 'relay'] as const).map((r) => this.launch(s, r)));
     const results = await Promise.allSettled(launches);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
+  }
+
+  /** One-shot container of the ops image, as a setup Job runs it; its JSON output. */
+  private ops(args: string[]): any {
+    const env = testEnv();
+    const r = spawnSync(
+      this.engine.engine,
+      [
+        'run',
+        '--rm',
+        '--network',
+        'host',
+        '--env',
+        `KAFKA_BROKERS=${env.brokers.join(',')}`,
+        '--env',
+        `SCHEMA_REGISTRY_URL=${env.registryUrl}`,
+        imageName('ops'),
+        ...args,
+      ],
+      { env: this.engine.env, encoding: 'utf8', timeout: 120000 },
+    );
+    if (r.status !== 0) throw new Error(`ops ${args[0]} from the image failed (${r.status}): ${r.stderr}`);
+    return JSON.parse(r.stdout);
   }
 
   static key(s: ServiceName, role: Role): string {

@@ -30,6 +30,12 @@ describeIf('services as containers', () => {
   const stageOf = (orderId: string) =>
     waitFor(() => terminalStage(p, orderId), { timeoutMs: 90000, description: `terminal stage of ${orderId}` });
 
+  it('the ops image bootstrapped every service database and created every topic and subject', () => {
+    expect(p.setupOutput.dbBootstrap.schemas).toHaveLength(6);
+    expect(p.setupOutput.setup.created.length).toBeGreaterThanOrEqual(24); // 12 topics + 12 dead-letter topics
+    expect(Object.keys(p.setupOutput.setup.schemas)).toHaveLength(12);
+  });
+
   it('orders of every outcome reach their terminal stage, with the customer emailed', async () => {
     await p.setStock('CTR-OK', 10);
     await p.setStock('CTR-SCARCE', 1);

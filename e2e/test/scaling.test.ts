@@ -94,7 +94,12 @@ it('3 workers + 2 relays: SIGTERM, kill -9 and a dead leader lose nothing and do
         }),
       );
       const roles = await Promise.all(
-        relays.map((r) => check(r.port, 'outbox-relay').then((d) => d?.role, () => undefined)),
+        relays.map((r) =>
+          check(r.port, 'outbox-relay').then(
+            (d) => d?.role,
+            () => undefined,
+          ),
+        ),
       );
       maxLeaders = Math.max(maxLeaders, roles.filter((x) => x === 'leader').length);
       await new Promise((r) => setTimeout(r, 250));
@@ -176,7 +181,8 @@ it('3 workers + 2 relays: SIGTERM, kill -9 and a dead leader lose nothing and do
   expect(await distinctPerOrder('payment.processed')).toBe(0);
   expect(await distinctPerOrder('order.fulfilled')).toBe(0);
   const mails = await waitFor(
-    () => (orders.every((o) => p.smtp.mails.some((m) => m.to.includes(o.order.customer.email))) ? p.smtp.mails : undefined),
+    () =>
+      orders.every((o) => p.smtp.mails.some((m) => m.to.includes(o.order.customer.email))) ? p.smtp.mails : undefined,
     { timeoutMs: 60000, description: 'an email for every order' },
   );
   const perMail = new Map<string, number>();
