@@ -24,7 +24,7 @@ const HEADER =
 
 /** @param {object[]} docs */
 function yamlDocs(docs) {
-  return HEADER + docs.map((d) => YAML.stringify(d, { lineWidth: 0 })).join('---\n');
+  return HEADER + docs.map((d) => YAML.stringify(d, { lineWidth: 0, aliasDuplicateObjects: false })).join('---\n');
 }
 
 /** Every file this generator owns: relative path → content. */
@@ -33,7 +33,7 @@ function files() {
   const out = {};
   for (const [file, docs] of Object.entries(base())) out[`k8s/base/${file}`] = yamlDocs(docs);
   for (const [file, docs] of Object.entries(overlayObjects())) out[`k8s/overlays/${file}`] = yamlDocs(docs);
-  out['docker-compose.yml'] = HEADER + YAML.stringify(compose(), { lineWidth: 0 });
+  out['docker-compose.yml'] = HEADER + YAML.stringify(compose(), { lineWidth: 0, aliasDuplicateObjects: false });
   return out;
 }
 
