@@ -14,7 +14,7 @@ import { Platform, terminalStage } from '@orderflow/testing';
 /* eslint-disable @typescript-eslint/no-explicit-any -- health bodies are arbitrary JSON */
 const p = new Platform({ inventory: { ROLE: 'worker' } });
 const entry = path.resolve(__dirname, '..', '..', 'services', 'inventory', 'dist', 'main.js');
-jest.setTimeout(300000);
+jest.setTimeout(420000);
 
 interface Replica {
   id: string;
@@ -107,11 +107,11 @@ it('3 workers + 2 relays: SIGTERM, kill -9 and a dead leader lose nothing and do
   })();
 
   const t0 = Date.now();
-  // ~10 orders/s, for at least 25 s and until the scaled-up workers have taken partitions over (a member killed
-  // with -9 holds its partitions until its session times out), at most 90 s.
+  // ~10 orders/s until the scaled-up workers have taken partitions over (a member killed with -9 holds its
+  // partitions until its session times out), at most 150 s.
   const publishing = (async () => {
-    for (let i = 0; !finished && Date.now() - t0 < 90000; i++) {
-      const done = Date.now() - t0 > 25000 && scaled.length === 2 && scaled.every((w) => w.processed > 0);
+    for (let i = 0; !finished && Date.now() - t0 < 150000; i++) {
+      const done = scaled.length === 2 && scaled.every((w) => w.processed > 0);
       if (done) break;
       orders.push(makeOrder(i));
       await p.kafka.publish('order.created', orders[i]!.order);
@@ -120,18 +120,23 @@ it('3 workers + 2 relays: SIGTERM, kill -9 and a dead leader lose nothing and do
   })();
   const at = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, t0 + ms - Date.now())));
 
-  await at(5000);
+  // Partitions are spread: under the steady stream, every one of the three workers handles records.
+  await waitFor(() => workers.every((w) => w.processed > 0), {
+    timeoutMs: 60000,
+    description: 'each of the 3 workers to handle records',
+  });
   const spread = workers.map((w) => w.processed);
+  const tD = Date.now() - t0;
   expect(await p.stopService('inventory')).toBe(0); // w0: SIGTERM, clean drain
   workers.splice(0, 1);
 
-  await at(9000);
+  await at(tD + 4000);
   const w1 = workers.find((w) => w.id === 'w1')!;
   w1.proc!.kill('SIGKILL');
   await w1.exit;
   workers.splice(workers.indexOf(w1), 1);
 
-  await at(13000);
+  await at(tD + 8000);
   const roles = await Promise.all(relays.map((r) => check(r.port, 'outbox-relay')));
   const leader = relays[roles.findIndex((d) => d?.role === 'leader')]!;
   const standby = relays.find((r) => r !== leader)!;
@@ -146,7 +151,7 @@ it('3 workers + 2 relays: SIGTERM, kill -9 and a dead leader lose nothing and do
   });
   const takeoverMs = Date.now() - killedAt;
 
-  await at(17000);
+  await at(tD + 12000);
   scaled.push(await replica('w3', 'worker'), await replica('w4', 'worker'));
   workers.push(...scaled);
   await publishing;
@@ -163,9 +168,7 @@ it('3 workers + 2 relays: SIGTERM, kill -9 and a dead leader lose nothing and do
 
   const expected = { happy: 'FULFILLED', decline: 'PAYMENT_FAILED', undeliverable: 'REFUNDED' };
   expect(stages).toEqual(orders.map((o) => expected[o.kind]));
-  // Partitions were spread: each of the first three workers had handled records before the disruption, and the
-  // two scaled-up ones took partitions over.
-  expect(spread.every((n) => n > 0)).toBe(true);
+  // The two scaled-up workers took partitions over.
   expect(scaled.every((w) => w.processed > 0)).toBe(true);
   expect(maxLeaders).toBe(1);
 
