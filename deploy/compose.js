@@ -104,6 +104,8 @@ function compose() {
     };
     svcs[`${s.name}-relay`] = {
       image: `orderflow/${s.name}:latest`,
+      // The worker's image; built here too so that `up` never tries to pull it (the build cache makes it free).
+      build: build(s.name),
       environment: { ...environment, ROLE: 'relay' },
       depends_on: dependsOn,
       healthcheck: ready,
