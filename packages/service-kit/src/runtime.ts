@@ -235,8 +235,12 @@ export async function runService<C extends BaseConfig>(def: ServiceDefinition<C>
     (stopping ??= (async () => {
       log.info({ reason }, 'shutting down');
       draining = true;
-      await new Promise<void>((r) => server.close(() => r()));
-      server.closeAllConnections();
+      // close() waits for every connection to end: a keep-alive client polling the service (a gateway, a scraper)
+      // would hold it open until the hard timeout. Idle ones go now, in-flight requests get a second.
+      const closed = new Promise<void>((r) => server.close(() => r()));
+      server.closeIdleConnections();
+      setTimeout(() => server.closeAllConnections(), 1000).unref();
+      await closed;
       await consumer?.stop();
       for (const t of tasks) await t.stop();
       await relay?.stop();

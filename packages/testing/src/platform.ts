@@ -160,7 +160,7 @@ export class Platform {
 const PASSING_STAGES = new Set(['IN_PROGRESS', 'FULFILLMENT_FAILED']);
 
 /** The terminal stage analytics reports for an order, once it has one. */
-export async function terminalStage(p: Platform, orderId: string): Promise<string | undefined> {
+export async function terminalStage(p: Pick<Platform, 'get'>, orderId: string): Promise<string | undefined> {
   const r = await p.get('analytics', `/orders/${orderId}/timeline`);
   if (r.status !== 200) return undefined;
   return PASSING_STAGES.has(r.body.stage) ? undefined : r.body.stage;
