@@ -136,7 +136,7 @@ function serviceEnv(service, role, port) {
   };
 }
 
-async function waitReady(port, name, child, timeoutMs = 60000) {
+async function waitReady(port, name, child, timeoutMs = 120000) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) {

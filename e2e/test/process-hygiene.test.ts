@@ -1,7 +1,8 @@
 /**
  * Process hygiene of `npm start` and of a service process: a second npm start fails clearly instead of reporting
  * the first one's services as its own; a signal to npm start's process (not only Ctrl-C in a terminal) leaves no
- * process behind, and neither does a kill -9 of it; a service that cannot bind its HTTP port exits non-zero.
+ * process behind; a supervised service goes down with its supervisor, even after a kill -9 of it; a service that
+ * cannot bind its HTTP port exits non-zero.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
@@ -80,22 +81,62 @@ describe('npm start', () => {
     expect(await first.exited).toBe(0);
     for (const port of portsOf(base)) expect(await listening(port)).toBe(false);
   }, 300_000);
-
-  it('a kill -9 of npm start takes its services down with it', async () => {
-    const lock = path.join(os.tmpdir(), `${uniquePrefix('lock')}pid`);
-    const base = await freeBase();
-    const p = await startPlatform(base, lock, uniquePrefix('start'));
-    await ready(p);
-    p.child.kill('SIGKILL');
-    await p.exited;
-    await waitFor(async () => !(await Promise.all(portsOf(base).map(listening))).some(Boolean), {
-      timeoutMs: 60_000,
-      description: 'every service of the killed npm start gone',
-    });
-  }, 300_000);
 });
 
+/** A service's environment against a fresh database of its own (it bootstraps its role with DATABASE_ADMIN_URL). */
+function serviceEnv(dbUrl: string, port: number): NodeJS.ProcessEnv {
+  const u = new URL(dbUrl);
+  u.username = 'order_validator_svc';
+  u.password = 'orderflow';
+  return {
+    DATABASE_URL: u.toString(),
+    DATABASE_ADMIN_URL: dbUrl,
+    KAFKA_BROKERS: testEnv().brokers.join(','),
+    SCHEMA_REGISTRY_URL: testEnv().registryUrl,
+    TOPIC_PREFIX: uniquePrefix('proc'),
+    HTTP_PORT: String(port),
+    HTTP_HOST: '127.0.0.1',
+  };
+}
+
 describe('a service process', () => {
+  it('started by a supervisor, goes down with it even when the supervisor is killed with -9', async () => {
+    const db = await createTestDatabase('orphan');
+    const port = await freePort();
+    // A minimal supervisor as npm start is one: the service on an IPC channel, marked as supervised.
+    const supervisor = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const c = require('child_process').fork(${JSON.stringify(path.join(root, 'services/order-validator/dist/main.js'))},
+           { env: { ...process.env, ORDERFLOW_SUPERVISED: '1' }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+         console.log('child', c.pid); setInterval(() => {}, 1000);`,
+      ],
+      { env: { ...process.env, ...serviceEnv(db.url, port) }, stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    try {
+      let out = '';
+      supervisor.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+      const pid = await waitFor(() => Number(/child (\d+)/.exec(out)?.[1]) || undefined, { description: 'child pid' });
+      await waitFor(() => listening(port), { timeoutMs: 120_000, description: 'the service listening' });
+      supervisor.kill('SIGKILL');
+      await waitFor(
+        () => {
+          try {
+            process.kill(pid, 0);
+            return false;
+          } catch {
+            return true;
+          }
+        },
+        { timeoutMs: 60_000, description: 'the orphaned service gone' },
+      );
+    } finally {
+      supervisor.kill('SIGKILL');
+      await db.drop();
+    }
+  }, 200_000);
+
   it('exits non-zero when it cannot bind its HTTP port', async () => {
     const db = await createTestDatabase('bind');
     const blocker = net.createServer();
@@ -103,18 +144,7 @@ describe('a service process', () => {
     await new Promise<void>((r) => blocker.listen(port, '127.0.0.1', () => r()));
     let svc: ReturnType<typeof run> | undefined;
     try {
-      const u = new URL(db.url);
-      u.username = 'order_validator_svc';
-      u.password = 'orderflow';
-      svc = run('services/order-validator/dist/main.js', {
-        DATABASE_URL: u.toString(),
-        DATABASE_ADMIN_URL: db.url,
-        KAFKA_BROKERS: testEnv().brokers.join(','),
-        SCHEMA_REGISTRY_URL: testEnv().registryUrl,
-        TOPIC_PREFIX: uniquePrefix('bind'),
-        HTTP_PORT: String(port),
-        HTTP_HOST: '127.0.0.1',
-      });
+      svc = run('services/order-validator/dist/main.js', serviceEnv(db.url, port));
       const code = await Promise.race([svc.exited, new Promise((r) => setTimeout(() => r('timeout'), 60_000))]);
       expect(code).toBe(1);
       expect(svc.output()).toMatch(/cannot listen on 127\.0\.0\.1:\d+/);
