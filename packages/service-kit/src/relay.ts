@@ -1,0 +1,18 @@
+import { OutboxRelay } from '@orderflow/outbox';
+import type { BaseConfig } from './config';
+import type { Resources } from './resources';
+
+/** The outbox relay of the service's schema; none for the worker role (another process relays). */
+export function buildRelay(r: Resources<BaseConfig>): OutboxRelay | undefined {
+  const { config } = r;
+  if (config.ROLE === 'worker') return undefined;
+  return new OutboxRelay({
+    schema: r.schema,
+    pool: r.pool,
+    connectionString: config.DATABASE_URL,
+    producer: r.producer,
+    batchSize: config.RELAY_BATCH_SIZE,
+    pollIntervalMs: config.RELAY_POLL_MS,
+    logger: r.log,
+  });
+}

@@ -1,0 +1,82 @@
+import { EventCodec } from '@orderflow/contracts';
+import { EventProducer, KafkaAdmin, createKafka, type KafkaClient } from '@orderflow/messaging';
+import { EventProcessor } from '@orderflow/outbox';
+import type { Pool } from 'pg';
+import type { BaseConfig } from './config';
+import { bootstrapServiceDatabase, createPool, migrate } from './db';
+import type { ServiceDefinition, ServiceDeps } from './definition';
+import { createLogger, type Logger } from './logger';
+import { currentTraceparent, withConsumerSpan } from './tracing';
+
+/** What a running service holds open: its database pool, Kafka clients, codec and the inbox/outbox processor. */
+export interface Resources<C extends BaseConfig> {
+  name: string;
+  config: C;
+  log: Logger;
+  /** The service's own PostgreSQL schema. */
+  schema: string;
+  pool: Pool;
+  kafka: KafkaClient;
+  codec: EventCodec;
+  producer: EventProducer;
+  admin: KafkaAdmin;
+  processor: EventProcessor;
+  deps: ServiceDeps<C>;
+}
+
+/** The service's schema: configured, or its name with '-' as '_'. */
+export function schemaOf(def: Pick<ServiceDefinition<BaseConfig>, 'name' | 'config'>): string {
+  return def.config.DB_SCHEMA ?? def.name.replace(/-/g, '_');
+}
+
+/** Bootstraps and migrates the schema, then opens the pool, the producer and the admin client. */
+export async function openResources<C extends BaseConfig>(def: ServiceDefinition<C>): Promise<Resources<C>> {
+  const { config, name } = def;
+  const log = createLogger(name, config.LOG_LEVEL);
+  const schema = schemaOf(def);
+  if (config.DATABASE_ADMIN_URL) {
+    await bootstrapServiceDatabase(config.DATABASE_ADMIN_URL, schema, config.DATABASE_ROLE_PASSWORD);
+  }
+  const applied = await migrate(config.DATABASE_URL, schema, def.migrationsDir);
+  if (applied.length) log.info({ applied }, 'migrations applied');
+  const pool = createPool(config.DATABASE_URL, config.DB_POOL_MAX, name, schema);
+
+  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: name, logger: log });
+  const codec = new EventCodec({ registryUrl: config.SCHEMA_REGISTRY_URL, topicPrefix: config.TOPIC_PREFIX });
+  const producer = new EventProducer(kafka, { compression: config.KAFKA_COMPRESSION });
+  await producer.connect();
+  const admin = new KafkaAdmin(kafka);
+  await admin.connect();
+  const processor = createProcessor(name, schema, pool, codec);
+  const deps: ServiceDeps<C> = { config, pool, log, processor, codec };
+  return { name, config, log, schema, pool, kafka, codec, producer, admin, processor, deps };
+}
+
+/** The inbox/outbox processor; each consumed record runs in a consumer span continuing its producer's trace. */
+function createProcessor(name: string, schema: string, pool: Pool, codec: EventCodec): EventProcessor {
+  return new EventProcessor({
+    pool,
+    schema,
+    codec,
+    source: name,
+    traceparent: currentTraceparent,
+    around: (message, fn) =>
+      withConsumerSpan(
+        `process ${message.topic}`,
+        message.headers,
+        {
+          'messaging.system': 'kafka',
+          'messaging.destination.name': message.topic,
+          'messaging.kafka.message.key': message.key ?? '',
+        },
+        fn,
+      ),
+  });
+}
+
+/** Closes what openResources opened, in reverse order. */
+export async function closeResources(r: Resources<BaseConfig>): Promise<void> {
+  await r.admin.disconnect().catch(() => undefined);
+  await r.producer.disconnect();
+  await r.pool.end();
+}

@@ -1,0 +1,50 @@
+import type { Server } from 'node:http';
+import type { Logger } from './logger';
+
+/** One step of the shutdown path, in the order given. */
+export type ShutdownStep = () => Promise<void>;
+
+/**
+ * The one shutdown path: the steps run once, in order, however many times (and from wherever) stop is called.
+ * `onStart` runs first and synchronously (readiness turns 503 before anything closes).
+ */
+export function shutdownPath(
+  log: Logger,
+  onStart: () => void,
+  steps: ShutdownStep[],
+): (reason?: string) => Promise<void> {
+  let stopping: Promise<void> | undefined;
+  return (reason = 'stop') =>
+    (stopping ??= (async () => {
+      log.info({ reason }, 'shutting down');
+      onStart();
+      for (const step of steps) await step();
+      log.info('stopped');
+    })());
+}
+
+/** Stops accepting HTTP and drops idle keep-alive connections. */
+export async function closeServer(server: Server): Promise<void> {
+  await new Promise<void>((r) => server.close(() => r()));
+  server.closeAllConnections();
+}
+
+/** SIGTERM/SIGINT run `stop` and exit; a stop that outlasts `timeoutMs` exits with 1. */
+export function exitOnSignals(stop: (reason: string) => Promise<void>, timeoutMs: number, log: Logger): void {
+  for (const sig of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(sig, () => {
+      const timer = setTimeout(() => {
+        log.error('shutdown timed out; exiting');
+        process.exit(1);
+      }, timeoutMs);
+      timer.unref();
+      stop(sig).then(
+        () => process.exit(0),
+        (err: unknown) => {
+          log.error({ err }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    });
+  }
+}
