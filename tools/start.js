@@ -102,6 +102,7 @@ async function startMailSink() {
   return { sink, close: async () => (clearInterval(timer), sink.close()) };
 }
 
+/** @returns {Promise<any>} the parsed body, or undefined when the service does not answer */
 async function getJson(port, p) {
   try {
     const res = await fetch(`http://127.0.0.1:${port}${p}`);
@@ -160,7 +161,7 @@ async function stopAll(mail) {
       group.map(
         ({ child }) =>
           new Promise((resolve) => {
-            if (child.exitCode !== null || child.signalCode !== null) return resolve();
+            if (child.exitCode !== null || child.signalCode !== null) return resolve(undefined);
             child.once('exit', resolve);
             child.kill('SIGTERM');
           }),
