@@ -28,9 +28,7 @@ function render() {
   out.push('| Topic (= event type) | Key | Partitions | Retention | Subject | Producer | Consumers | Versions |');
   out.push('|---|---|---|---|---|---|---|---|');
   for (const t of catalog.topics) {
-    const versions = (schemas.get(t.eventType) ?? [])
-      .map((v) => `v${v.version}`)
-      .join(', ');
+    const versions = (schemas.get(t.eventType) ?? []).map((v) => `v${v.version}`).join(', ');
     const retention = t.retentionMs < 0 ? 'forever' : `${Math.round(t.retentionMs / 86400000)} d`;
     out.push(
       `| \`${t.topic}\` | ${t.key} | ${t.partitions} | ${retention} | \`${t.subject}\` | ${t.producer} | ${t.consumers.join(', ')} | ${versions} |`,
