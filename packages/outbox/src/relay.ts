@@ -20,6 +20,17 @@ export interface RelayOptions {
   /** Published rows are kept this long for audit, then deleted. @default 3600000 (1 h) */
   retainPublishedMs?: number;
   logger?: Logger;
+  /** Told of every published batch (Prometheus counters and histograms live in service-kit). */
+  metrics?: RelayMetrics;
+}
+
+/** What the relay reports after each published batch; calls must be cheap (counter increments). */
+export interface RelayMetrics {
+  /**
+   * Rows the broker acknowledged and the relay marked published, with their creation times (epoch ms): the time
+   * from the writing transaction to publication is the relay's pickup latency.
+   */
+  published(rows: { topic: string; createdAt: number }[]): void;
 }
 
 export interface RelayStatus {
@@ -37,7 +48,7 @@ export interface RelayStatus {
  * consumers deduplicate on the event id.
  */
 export class OutboxRelay {
-  private readonly o: Required<Omit<RelayOptions, 'logger'>> & { logger: Logger };
+  private readonly o: Required<Omit<RelayOptions, 'logger' | 'metrics'>> & { logger: Logger; metrics?: RelayMetrics };
   private session: Client | undefined;
   private running = false;
   private role: RelayStatus['role'] = 'stopped';
@@ -140,7 +151,7 @@ export class OutboxRelay {
     const s = this.session;
     if (!s) throw new Error('relay session lost');
     const { rows } = await s.query(
-      `SELECT id, topic, message_key, payload, headers FROM ${ident(this.o.schema)}.outbox
+      `SELECT id, topic, message_key, payload, headers, created_at FROM ${ident(this.o.schema)}.outbox
        WHERE published_at IS NULL ORDER BY id LIMIT $1`,
       [this.o.batchSize],
     );
@@ -153,6 +164,7 @@ export class OutboxRelay {
       rows.map((r) => r.id),
     ]);
     this.published += rows.length;
+    this.o.metrics?.published(rows.map((r) => ({ topic: r.topic, createdAt: r.created_at.getTime() })));
     return rows.length;
   }
 

@@ -4,6 +4,7 @@ import type { EventProcessor, HandlerContext, Route } from '@orderflow/outbox';
 import type { BaseConfig } from './config';
 import type { BatchEventHandler, EventHandler, ServiceDefinition } from './definition';
 import type { Logger } from './logger';
+import { consumerObserver, type PlatformInstruments } from './metrics';
 import type { Resources } from './resources';
 
 /** The consumer group of a service: configured, or the prefixed service name. */
@@ -15,19 +16,26 @@ export function groupIdOf(config: BaseConfig, name: string): string {
 export function buildConsumer<C extends BaseConfig>(
   def: ServiceDefinition<C>,
   r: Resources<C>,
+  m: PlatformInstruments,
 ): ConsumerRunner | undefined {
   const { config, codec } = r;
   if (config.ROLE === 'relay' || Object.keys(def.handlers).length === 0) return undefined;
   return new ConsumerRunner(r.kafka, {
     groupId: groupIdOf(config, def.name),
     service: def.name,
-    topics: (Object.keys(def.handlers) as EventType[]).map((t) => codec.topicOf(t)),
-    ...dispatchers(def, r.processor, codec, r.log),
+    topics: consumedTopics(def, codec),
+    ...dispatchers(def, r.processor, codec, r.log, m),
     maxBatchSize: def.consumerBatchSize ?? config.CONSUMER_BATCH_SIZE,
     deadLetterProducer: r.producer,
     partitionsConsumedConcurrently: config.PARTITIONS_CONCURRENCY,
     logger: r.log,
+    observer: consumerObserver(m),
   });
+}
+
+/** The topics of the event types the service handles. */
+export function consumedTopics(def: Pick<ServiceDefinition<BaseConfig>, 'handlers'>, codec: EventCodec): string[] {
+  return (Object.keys(def.handlers) as EventType[]).map((t) => codec.topicOf(t));
 }
 
 /** Routes by topic to the handlers, each given a logger that carries the order. */
@@ -58,21 +66,41 @@ function routesOf(def: ConsumingDefinition, codec: EventCodec, log: Logger): Map
 /** The record-at-a-time handler and the batch handler of the consumer runner. */
 type ConsumingDefinition = Pick<ServiceDefinition<BaseConfig>, 'handlers' | 'prepareBatch' | 'batchHandlers'>;
 
-function dispatchers(def: ConsumingDefinition, processor: EventProcessor, codec: EventCodec, log: Logger) {
+/** Handler time is observed per event type, failed attempts included (a slow failure is still time spent). */
+function dispatchers(
+  def: ConsumingDefinition,
+  processor: EventProcessor,
+  codec: EventCodec,
+  log: Logger,
+  m: PlatformInstruments,
+) {
   const routes = routesOf(def, codec, log);
-  const single = new Map([...routes].map(([topic, r]) => [topic, processor.on(r.type, r.handle as never)]));
+  const single = new Map(
+    [...routes].map(([topic, r]) => [topic, { type: r.type, handle: processor.on(r.type, r.handle as never) }]),
+  );
   const batch = processor.batch((topic) => routes.get(topic));
   return {
     handler: async (message: InboundMessage) => {
-      const handle = single.get(message.topic);
-      if (!handle) throw new Error(`no handler for topic ${message.topic}`);
-      if ((await handle(message)) === 'duplicate') {
-        log.info({ orderId: message.key, topic: message.topic, offset: message.offset }, 'duplicate event ignored');
+      const route = single.get(message.topic);
+      if (!route) throw new Error(`no handler for topic ${message.topic}`);
+      const done = m.handlerSeconds.startTimer({ event_type: route.type, mode: 'single' });
+      try {
+        if ((await route.handle(message)) === 'duplicate') {
+          log.info({ orderId: message.key, topic: message.topic, offset: message.offset }, 'duplicate event ignored');
+        }
+      } finally {
+        done();
       }
     },
     batchHandler: async (messages: InboundMessage[]) => {
-      const { duplicates } = await batch(messages);
-      if (duplicates) log.info({ topic: messages[0]?.topic, duplicates }, 'duplicate events ignored');
+      const type = routes.get(messages[0]?.topic ?? '')?.type ?? 'unknown';
+      const done = m.handlerSeconds.startTimer({ event_type: type, mode: 'batch' });
+      try {
+        const { duplicates } = await batch(messages);
+        if (duplicates) log.info({ topic: messages[0]?.topic, duplicates }, 'duplicate events ignored');
+      } finally {
+        done();
+      }
     },
   };
 }

@@ -17,3 +17,4 @@ export type {
   ServiceDefinition,
   ServiceDeps,
 } from './runtime';
+export { metricCounter, metricGauge, metricHistogram, FAST_BUCKETS, SLOW_BUCKETS } from './metrics';

@@ -1,9 +1,10 @@
 import { OutboxRelay } from '@orderflow/outbox';
 import type { BaseConfig } from './config';
+import { relayMetrics, type PlatformInstruments } from './metrics';
 import type { Resources } from './resources';
 
 /** The outbox relay of the service's schema; none for the worker role (another process relays). */
-export function buildRelay(r: Resources<BaseConfig>): OutboxRelay | undefined {
+export function buildRelay(r: Resources<BaseConfig>, m: PlatformInstruments): OutboxRelay | undefined {
   const { config } = r;
   if (config.ROLE === 'worker') return undefined;
   return new OutboxRelay({
@@ -14,5 +15,6 @@ export function buildRelay(r: Resources<BaseConfig>): OutboxRelay | undefined {
     batchSize: config.RELAY_BATCH_SIZE,
     pollIntervalMs: config.RELAY_POLL_MS,
     logger: r.log,
+    metrics: relayMetrics(m),
   });
 }

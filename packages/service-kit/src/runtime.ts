@@ -1,13 +1,13 @@
 import type { Server } from 'node:http';
 import type { Express } from 'express';
 import type { BaseConfig } from './config';
-import { buildConsumer, groupIdOf } from './consumers';
+import { buildConsumer, consumedTopics, groupIdOf } from './consumers';
 import type { RunningService, ServiceDefinition } from './definition';
 import { healthChecks } from './health';
 import { createHttpApp } from './http';
-import { metricsText } from './metrics';
+import { BackgroundMetrics, labelProcess, platformInstruments, registry } from './metrics';
 import { buildRelay } from './relay';
-import { closeResources, openResources } from './resources';
+import { closeResources, openResources, type Resources } from './resources';
 import { closeServer, exitOnSignals, shutdownPath } from './shutdown';
 import { initTracing, shutdownTracing } from './tracing';
 
@@ -23,16 +23,19 @@ export type {
 } from './definition';
 
 /**
- * Wires a service: tracing → resources (schema, pool, Kafka, codec) → consumer → relay → HTTP → signals. The one
- * shutdown path: readiness turns 503 → HTTP stops accepting → consumer finishes its in-flight records and commits →
- * relay stops → producer closes → pool closes → telemetry flushes.
+ * Wires a service: tracing and metrics → resources (schema, pool, Kafka, codec) → consumer → relay → HTTP →
+ * signals. The one shutdown path: readiness turns 503 → HTTP stops accepting → consumer finishes its in-flight
+ * records and commits → relay stops → background metrics stop → producer closes → pool closes → telemetry flushes.
  */
 export async function runService<C extends BaseConfig>(def: ServiceDefinition<C>): Promise<RunningService> {
   const { config, name } = def;
   initTracing(name);
+  labelProcess(name);
+  const instruments = platformInstruments();
   const r = await openResources(def);
-  const consumer = buildConsumer(def, r);
-  const relay = buildRelay(r);
+  const consumer = buildConsumer(def, r, instruments);
+  const relay = buildRelay(r, instruments);
+  const background = backgroundMetrics(def, r, instruments, consumer !== undefined, relay);
 
   let draining = false;
   const app = createHttpApp({
@@ -40,11 +43,12 @@ export async function runService<C extends BaseConfig>(def: ServiceDefinition<C>
     checks: healthChecks(r, consumer, relay),
     draining: () => draining,
     routes: (router) => def.routes(router, r.deps),
-    metrics: metricsText(def, r.deps, consumer, relay),
+    metrics: async () => (await registry.metrics()) + background.text(),
   });
 
   relay?.start();
   await consumer?.start();
+  background.start();
   const server = await listen(app, config);
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.HTTP_PORT;
@@ -54,11 +58,32 @@ export async function runService<C extends BaseConfig>(def: ServiceDefinition<C>
     () => closeServer(server),
     async () => consumer?.stop(),
     async () => relay?.stop(),
+    () => background.stop(),
     () => closeResources(r),
     shutdownTracing,
   ]);
   exitOnSignals(stop, config.SHUTDOWN_TIMEOUT_MS, r.log);
   return { server, port, stop };
+}
+
+/** Lag of this process's consumer group, the outbox backlog and the service's own figures, kept fresh off-scrape. */
+function backgroundMetrics<C extends BaseConfig>(
+  def: ServiceDefinition<C>,
+  r: Resources<C>,
+  instruments: ReturnType<typeof platformInstruments>,
+  consumes: boolean,
+  relay: ReturnType<typeof buildRelay>,
+): BackgroundMetrics {
+  const { config } = r;
+  const extra = def.metrics;
+  return new BackgroundMetrics(instruments, {
+    admin: r.admin,
+    ...(consumes ? { consumer: { groupId: groupIdOf(config, def.name), topics: consumedTopics(def, r.codec) } } : {}),
+    ...(relay ? { relay } : {}),
+    ...(extra ? { extra: async () => `${await extra(r.deps)}\n` } : {}),
+    intervalMs: config.METRICS_REFRESH_MS,
+    log: r.log,
+  });
 }
 
 function listen(app: Express, config: BaseConfig): Promise<Server> {

@@ -1,10 +1,20 @@
 import type { EventType } from '@orderflow/contracts';
 import type { Emit } from '@orderflow/outbox';
-import type { EventHandler } from '@orderflow/service-kit';
+import { metricCounter, type EventHandler } from '@orderflow/service-kit';
 import { claimNotification, markSent } from './db/notifications';
 import { CHANNEL, messageIdFor, notificationIdFor } from './domain/notification';
 import type { Email } from './domain/templates';
 import type { Mailer } from './mailer';
+
+/** Emails the SMTP server accepted or refused (a refusal is retried: one email may count as failed, then delivered). */
+const mailMetrics = () => ({
+  delivered: metricCounter('orderflow_notifications_delivered_total', 'Emails accepted by the SMTP server.', [
+    'template',
+  ]),
+  failed: metricCounter('orderflow_notifications_failed_total', 'Attempts the SMTP server refused or that failed.', [
+    'template',
+  ]),
+});
 
 type Context = Parameters<EventHandler<EventType>>[1];
 
@@ -44,12 +54,18 @@ export function notifier(mailer: Mailer, mailFrom: string): Notify {
       log.warn({ notificationId }, 'this event was already notified; not sending again');
       return [];
     }
-    await mailer.send({
-      to: recipient,
-      subject: email.subject,
-      text: email.body,
-      messageId: messageIdFor(notificationId, mailFrom),
-    });
+    try {
+      await mailer.send({
+        to: recipient,
+        subject: email.subject,
+        text: email.body,
+        messageId: messageIdFor(notificationId, mailFrom),
+      });
+    } catch (err) {
+      mailMetrics().failed.inc({ template: email.template });
+      throw err;
+    }
+    mailMetrics().delivered.inc({ template: email.template });
     const sentAt = Date.now();
     await markSent(tx, notificationId, sentAt);
     log.info({ notificationId, template: email.template }, 'notification sent');
