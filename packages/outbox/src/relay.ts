@@ -1,6 +1,6 @@
 import { Client, type Pool } from 'pg';
 import { errorMessage } from '@orderflow/errors';
-import type { EventProducer, Logger } from '@orderflow/messaging';
+import type { EventProducer, Logger, OutboundMessage } from '@orderflow/messaging';
 import { silentLogger } from '@orderflow/messaging';
 import { ident, lockKey, notifyChannel } from './sql';
 
@@ -22,6 +22,8 @@ export interface RelayOptions {
   logger?: Logger;
   /** Told of every published batch (Prometheus counters and histograms live in service-kit). */
   metrics?: RelayMetrics;
+  /** Wraps each send to the broker (producer spans, in service-kit); may rewrite the records' headers. */
+  aroundSend?: (messages: OutboundMessage[], send: (messages: OutboundMessage[]) => Promise<void>) => Promise<void>;
 }
 
 /** What the relay reports after each published batch; calls must be cheap (counter increments). */
@@ -48,7 +50,8 @@ export interface RelayStatus {
  * consumers deduplicate on the event id.
  */
 export class OutboxRelay {
-  private readonly o: Required<Omit<RelayOptions, 'logger' | 'metrics'>> & { logger: Logger; metrics?: RelayMetrics };
+  private readonly o: Required<Omit<RelayOptions, 'logger' | 'metrics' | 'aroundSend'>> &
+    Pick<RelayOptions, 'metrics' | 'aroundSend'> & { logger: Logger };
   private session: Client | undefined;
   private running = false;
   private role: RelayStatus['role'] = 'stopped';
@@ -156,9 +159,14 @@ export class OutboxRelay {
       [this.o.batchSize],
     );
     if (rows.length === 0) return 0;
-    await this.o.producer.send(
-      rows.map((r) => ({ topic: r.topic, key: r.message_key, value: r.payload, headers: r.headers })),
-    );
+    const messages: OutboundMessage[] = rows.map((r) => ({
+      topic: r.topic,
+      key: r.message_key,
+      value: r.payload,
+      headers: r.headers,
+    }));
+    const send = (m: OutboundMessage[]) => this.o.producer.send(m);
+    await (this.o.aroundSend ? this.o.aroundSend(messages, send) : send(messages));
     // Marked through the lease session: if the lease was lost, this fails and no one else's work is marked.
     await s.query(`UPDATE ${ident(this.o.schema)}.outbox SET published_at = now() WHERE id = ANY($1::bigint[])`, [
       rows.map((r) => r.id),

@@ -6,6 +6,7 @@ import type { BatchEventHandler, EventHandler, ServiceDefinition } from './defin
 import type { Logger } from './logger';
 import { consumerObserver, type PlatformInstruments } from './metrics';
 import type { Resources } from './resources';
+import { tracingEnabled, withRecordSpans } from './tracing';
 
 /** The consumer group of a service: configured, or the prefixed service name. */
 export function groupIdOf(config: BaseConfig, name: string): string {
@@ -24,7 +25,7 @@ export function buildConsumer<C extends BaseConfig>(
     groupId: groupIdOf(config, def.name),
     service: def.name,
     topics: consumedTopics(def, codec),
-    ...dispatchers(def, r.processor, codec, r.log, m),
+    ...dispatchers(def, r.processor, codec, r.log, m, groupIdOf(config, def.name)),
     maxBatchSize: def.consumerBatchSize ?? config.CONSUMER_BATCH_SIZE,
     deadLetterProducer: r.producer,
     partitionsConsumedConcurrently: config.PARTITIONS_CONCURRENCY,
@@ -73,8 +74,11 @@ function dispatchers(
   codec: EventCodec,
   log: Logger,
   m: PlatformInstruments,
+  groupId: string,
 ) {
   const routes = routesOf(def, codec, log);
+  // A set-based route runs no per-record code, so no per-record span either; with tracing on, it gets them here.
+  const traced = tracingEnabled();
   const single = new Map(
     [...routes].map(([topic, r]) => [topic, { type: r.type, handle: processor.on(r.type, r.handle as never) }]),
   );
@@ -93,10 +97,11 @@ function dispatchers(
       }
     },
     batchHandler: async (messages: InboundMessage[]) => {
-      const type = routes.get(messages[0]?.topic ?? '')?.type ?? 'unknown';
-      const done = m.handlerSeconds.startTimer({ event_type: type, mode: 'batch' });
+      const route = routes.get(messages[0]?.topic ?? '');
+      const done = m.handlerSeconds.startTimer({ event_type: route?.type ?? 'unknown', mode: 'batch' });
       try {
-        const { duplicates } = await batch(messages);
+        const run = () => batch(messages);
+        const { duplicates } = await (traced && route?.handleMany ? withRecordSpans(messages, groupId, run) : run());
         if (duplicates) log.info({ topic: messages[0]?.topic, duplicates }, 'duplicate events ignored');
       } finally {
         done();

@@ -1,3 +1,5 @@
+// First: the instrumentations must be installed before express and pg are loaded (see instrument.ts).
+import './instrument';
 export { createLogger } from './logger';
 export type { Logger } from './logger';
 export { baseConfigSchema, loadConfig } from './config';
@@ -5,7 +7,15 @@ export type { BaseConfig } from './config';
 export { createPool, bootstrapServiceDatabase, serviceDatabaseUrl, migrate, roleOf } from './db';
 export { createHttpApp, HttpError, notFound, parseInput, requireBearer } from './http';
 export type { HealthCheck, HttpAppOptions } from './http';
-export { initTracing, shutdownTracing, withConsumerSpan, currentTraceparent } from './tracing';
+export {
+  initTracing,
+  shutdownTracing,
+  tracingEnabled,
+  withConsumerSpan,
+  withProducerSpans,
+  withRecordSpans,
+  currentTraceparent,
+} from './tracing';
 export { runService } from './runtime';
 export type {
   BatchEventHandler,

@@ -2,6 +2,7 @@ import { OutboxRelay } from '@orderflow/outbox';
 import type { BaseConfig } from './config';
 import { relayMetrics, type PlatformInstruments } from './metrics';
 import type { Resources } from './resources';
+import { tracingEnabled, withProducerSpans } from './tracing';
 
 /** The outbox relay of the service's schema; none for the worker role (another process relays). */
 export function buildRelay(r: Resources<BaseConfig>, m: PlatformInstruments): OutboxRelay | undefined {
@@ -16,5 +17,6 @@ export function buildRelay(r: Resources<BaseConfig>, m: PlatformInstruments): Ou
     pollIntervalMs: config.RELAY_POLL_MS,
     logger: r.log,
     metrics: relayMetrics(m),
+    ...(tracingEnabled() ? { aroundSend: withProducerSpans } : {}),
   });
 }

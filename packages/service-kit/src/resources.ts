@@ -1,12 +1,13 @@
 import { EventCodec } from '@orderflow/contracts';
-import { EventProducer, KafkaAdmin, createKafka, type KafkaClient } from '@orderflow/messaging';
+import { EventProducer, KafkaAdmin, createKafka, type InboundMessage, type KafkaClient } from '@orderflow/messaging';
 import { EventProcessor } from '@orderflow/outbox';
 import type { Pool } from 'pg';
 import type { BaseConfig } from './config';
 import { bootstrapServiceDatabase, createPool, migrate } from './db';
 import type { ServiceDefinition, ServiceDeps } from './definition';
 import { createLogger, type Logger } from './logger';
-import { currentTraceparent, withConsumerSpan } from './tracing';
+import { groupIdOf } from './consumers';
+import { consumerAttributes, currentTraceparent, tracingEnabled, withConsumerSpan } from './tracing';
 
 /** What a running service holds open: its database pool, Kafka clients, codec and the inbox/outbox processor. */
 export interface Resources<C extends BaseConfig> {
@@ -47,31 +48,24 @@ export async function openResources<C extends BaseConfig>(def: ServiceDefinition
   await producer.connect();
   const admin = new KafkaAdmin(kafka);
   await admin.connect();
-  const processor = createProcessor(name, schema, pool, codec);
+  const processor = createProcessor(name, schema, pool, codec, groupIdOf(config, name));
   const deps: ServiceDeps<C> = { config, pool, log, processor, codec };
   return { name, config, log, schema, pool, kafka, codec, producer, admin, processor, deps };
 }
 
-/** The inbox/outbox processor; each consumed record runs in a consumer span continuing its producer's trace. */
-function createProcessor(name: string, schema: string, pool: Pool, codec: EventCodec): EventProcessor {
-  return new EventProcessor({
-    pool,
-    schema,
-    codec,
-    source: name,
-    traceparent: currentTraceparent,
-    around: (message, fn) =>
-      withConsumerSpan(
-        `process ${message.topic}`,
-        message.headers,
-        {
-          'messaging.system': 'kafka',
-          'messaging.destination.name': message.topic,
-          'messaging.kafka.message.key': message.key ?? '',
-        },
-        fn,
-      ),
-  });
+/**
+ * The inbox/outbox processor. With tracing on, each consumed record runs in a consumer span continuing its
+ * producer's trace, and the rows it emits carry that span's traceparent; off, neither costs anything.
+ */
+function createProcessor(name: string, schema: string, pool: Pool, codec: EventCodec, groupId: string): EventProcessor {
+  const tracing = tracingEnabled()
+    ? {
+        traceparent: currentTraceparent,
+        around: <R>(message: InboundMessage, fn: () => Promise<R>) =>
+          withConsumerSpan(`process ${message.topic}`, message.headers, consumerAttributes(message, groupId), fn),
+      }
+    : {};
+  return new EventProcessor({ pool, schema, codec, source: name, ...tracing });
 }
 
 /** Closes what openResources opened, in reverse order. */
