@@ -35,7 +35,7 @@ export async function runService<C extends BaseConfig>(def: ServiceDefinition<C>
   const r = await openResources(def);
   const consumer = buildConsumer(def, r, instruments);
   const relay = buildRelay(r, instruments);
-  const background = backgroundMetrics(def, r, instruments, consumer !== undefined, relay);
+  const background = backgroundMetrics(def, r, instruments, consumer, relay);
 
   let draining = false;
   const app = createHttpApp({
@@ -71,14 +71,22 @@ function backgroundMetrics<C extends BaseConfig>(
   def: ServiceDefinition<C>,
   r: Resources<C>,
   instruments: ReturnType<typeof platformInstruments>,
-  consumes: boolean,
+  consumer: ReturnType<typeof buildConsumer>,
   relay: ReturnType<typeof buildRelay>,
 ): BackgroundMetrics {
   const { config } = r;
   const extra = def.metrics;
   return new BackgroundMetrics(instruments, {
     admin: r.admin,
-    ...(consumes ? { consumer: { groupId: groupIdOf(config, def.name), topics: consumedTopics(def, r.codec) } } : {}),
+    ...(consumer
+      ? {
+          consumer: {
+            groupId: groupIdOf(config, def.name),
+            topics: consumedTopics(def, r.codec),
+            stats: () => consumer.stats(),
+          },
+        }
+      : {}),
     ...(relay ? { relay } : {}),
     ...(extra ? { extra: async () => `${await extra(r.deps)}\n` } : {}),
     intervalMs: config.METRICS_REFRESH_MS,

@@ -1,4 +1,4 @@
-import type { KafkaAdmin } from '@orderflow/messaging';
+import type { ConsumerStats, KafkaAdmin } from '@orderflow/messaging';
 import type { OutboxRelay } from '@orderflow/outbox';
 import type { Logger } from '../logger';
 import type { PlatformInstruments } from './instruments';
@@ -6,7 +6,7 @@ import type { PlatformInstruments } from './instruments';
 export interface BackgroundSources {
   admin: KafkaAdmin;
   /** Consumer group and topics whose lag is gauged; absent when this process consumes nothing. */
-  consumer?: { groupId: string; topics: readonly string[] };
+  consumer?: { groupId: string; topics: readonly string[]; stats: () => ConsumerStats };
   relay?: OutboxRelay;
   /** The service's own figures (ServiceDefinition.metrics), kept as text. */
   extra?: () => Promise<string>;
@@ -67,6 +67,10 @@ export class BackgroundMetrics {
   private async lag(): Promise<void> {
     const c = this.s.consumer;
     if (!c) return;
+    const stalled = new Map<string, number>();
+    for (const s of c.stats().stalled) stalled.set(s.topic, (stalled.get(s.topic) ?? 0) + 1);
+    this.m.stalled.reset();
+    for (const topic of c.topics) this.m.stalled.set({ topic }, stalled.get(topic) ?? 0);
     const lags = await this.s.admin.partitionLag(c.groupId, c.topics);
     this.m.lag.reset(); // partitions of a deleted or reassigned topic disappear rather than freeze
     for (const l of lags) this.m.lag.set({ group: c.groupId, topic: l.topic, partition: String(l.partition) }, l.lag);

@@ -28,6 +28,11 @@ export function platformInstruments() {
       'Records behind the end of the partition (refreshed in the background).',
       ['group', 'topic', 'partition'],
     ),
+    stalled: metricGauge(
+      'orderflow_consumer_stalled_partitions',
+      'Partitions paused because their next record keeps failing (refreshed in the background).',
+      ['topic'],
+    ),
     published: metricCounter('orderflow_outbox_published_total', 'Outbox rows published to Kafka.', ['topic']),
     pickupSeconds: metricHistogram(
       'orderflow_outbox_pickup_seconds',
