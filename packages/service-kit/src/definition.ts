@@ -56,7 +56,10 @@ export interface ServiceDefinition<C extends BaseConfig> {
   prepareBatch?: BatchPreparers;
   /** Per event type, replaces its handler on the batch path (see BatchEventHandler). */
   batchHandlers?: BatchHandlers;
-  /** Extra metrics lines (Prometheus text) of the service. */
+  /**
+   * Extra metrics lines (Prometheus text) of the service. Called in the background every METRICS_REFRESH_MS, not
+   * per scrape, so it may query the service's tables; /metrics serves the last result.
+   */
   metrics?: (deps: ServiceDeps<C>) => Promise<string>;
 }
 
