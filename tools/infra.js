@@ -134,6 +134,8 @@ function startDetached(name, cmd, args, opts = {}) {
   const out = fs.openSync(path.join(config.logDir, `${name}.log`), 'a');
   const child = spawn(cmd, args, { detached: true, stdio: ['ignore', out, out], ...opts });
   child.unref();
+  // The data directory may not exist yet: a test's own broker in a checkout whose `up` found everything running.
+  fs.mkdirSync(config.dataDir, { recursive: true });
   fs.writeFileSync(pidFile(name), String(child.pid));
   return child.pid;
 }

@@ -8,11 +8,7 @@ import {
   type Attributes,
   type Span,
 } from '@opentelemetry/api';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
-import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import type { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import type { InboundMessage, OutboundMessage } from '@orderflow/messaging';
 
 let provider: NodeTracerProvider | undefined;
@@ -33,9 +29,20 @@ export function tracingEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
 /**
  * Registers the tracer provider (OTLP/HTTP exporter, batched; the standard OTEL_* variables tune it) under the
  * service's name. The instrumentations were installed when service-kit was first imported (see instrument.ts).
+ * The SDK is loaded only then: a service without tracing does not carry it.
  */
 export function initTracing(service: string): void {
   if (provider || !tracingEnabled()) return;
+  /* eslint-disable @typescript-eslint/no-require-imports -- loaded only when tracing is on */
+  const { W3CTraceContextPropagator } = require('@opentelemetry/core') as typeof import('@opentelemetry/core');
+  const { resourceFromAttributes } = require('@opentelemetry/resources') as typeof import('@opentelemetry/resources');
+  const { NodeTracerProvider } =
+    require('@opentelemetry/sdk-trace-node') as typeof import('@opentelemetry/sdk-trace-node');
+  const { BatchSpanProcessor } =
+    require('@opentelemetry/sdk-trace-base') as typeof import('@opentelemetry/sdk-trace-base');
+  const { OTLPTraceExporter } =
+    require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http');
+  /* eslint-enable @typescript-eslint/no-require-imports */
   provider = new NodeTracerProvider({
     resource: resourceFromAttributes({ 'service.name': process.env.OTEL_SERVICE_NAME ?? service }),
     spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter())],
