@@ -16,3 +16,4 @@ export { newMetadata, cloudEventHeaders } from './metadata';
 export type { EventMetadata, Cause } from './metadata';
 export { checkFullTransitive, describeProblems } from './compatibility';
 export type { CompatibilityProblem } from './compatibility';
+export { isEmailAddress, MAX_EMAIL_LENGTH, PAYMENT_DEADLINE_REASON } from './rules';

@@ -5,6 +5,8 @@ export interface TopicSettings {
   partitions: number;
   /** -1 keeps records forever. */
   retentionMs: number;
+  /** Further topic configs, e.g. { 'max.message.bytes': '2048' }. */
+  config?: Record<string, string>;
   /** @default 1 (single-broker development cluster); set to 3 in production. */
   replicationFactor?: number;
 }
@@ -48,6 +50,7 @@ export class KafkaAdmin {
         configEntries: [
           { name: 'retention.ms', value: String(t.retentionMs) },
           { name: 'min.insync.replicas', value: String(Math.max(1, (t.replicationFactor ?? 1) - 1)) },
+          ...Object.entries(t.config ?? {}).map(([name, value]) => ({ name, value })),
         ],
       })),
     });

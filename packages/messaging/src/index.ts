@@ -1,5 +1,5 @@
 export { createKafka, headersToStrings } from './kafka';
-export { EventProducer } from './producer';
+export { EventProducer, RecordRejectedError, kafkaErrorType } from './producer';
 export type { ProducerOptions } from './producer';
 export { ConsumerRunner } from './consumer';
 export type {

@@ -1,5 +1,5 @@
 import { CompressionTypes, Partitioners, type Kafka, type Producer } from 'kafkajs';
-import { TransientError } from '@orderflow/errors';
+import { PermanentError, TransientError } from '@orderflow/errors';
 import type { OutboundMessage } from './types';
 
 export interface ProducerOptions {
@@ -14,28 +14,50 @@ export interface ProducerOptions {
  * in-sync replica has the records. Throws TransientError when the broker cannot be reached.
  */
 export class EventProducer {
-  private readonly producer: Producer;
+  private producer: Producer;
   private connected = false;
+  private resets = 0;
   private readonly compression: CompressionTypes;
 
   constructor(
-    kafka: Kafka,
+    private readonly kafka: Kafka,
     private readonly opts: ProducerOptions = {},
   ) {
-    this.producer = kafka.producer({
+    this.producer = this.create();
+    this.compression = opts.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
+  }
+
+  private create(): Producer {
+    return this.kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
       // murmur2 of the key, as the Java client: an order id lands on the same partition whichever client wrote it.
       createPartitioner: Partitioners.DefaultPartitioner,
     });
-    this.compression = opts.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
   }
 
   async connect(): Promise<void> {
     if (this.connected) return;
     await this.producer.connect();
     this.connected = true;
+  }
+
+  /** Times the producer was replaced after a sequence or epoch error. */
+  get resetCount(): number {
+    return this.resets;
+  }
+
+  /**
+   * Replaces the kafkajs producer with a fresh one (a new producer id, sequences from zero). kafkajs's idempotent
+   * producer does not recover from a sequence error on its own: every later send to that partition fails again.
+   */
+  async reset(): Promise<void> {
+    const old = this.producer;
+    this.producer = this.create();
+    this.resets += 1;
+    await old.disconnect().catch(() => undefined);
+    if (this.connected) await this.producer.connect();
   }
 
   get isConnected(): boolean {
@@ -59,13 +81,19 @@ export class EventProducer {
         topicMessages: [...byTopic].map(([topic, msgs]) => ({ topic, messages: msgs })),
       });
     } catch (err) {
-      throw new TransientError(
-        `publishing ${messages.length} record(s) failed: ${(err as Error).message}`,
-        'KAFKA_SEND',
-        {
-          cause: err,
-        },
-      );
+      const type = kafkaErrorType(err);
+      const what = `publishing ${messages.length} record(s) failed: ${(err as Error).message}${type ? ` (${type})` : ''}`;
+      if (type && PRODUCER_STATE_ERRORS.has(type)) {
+        await this.reset().catch(() => undefined);
+        throw new TransientError(what, 'KAFKA_PRODUCER_RESET', { cause: err });
+      }
+      if (type && REJECTED_RECORD_ERRORS.has(type)) {
+        // kafkajs rolls back the sequence numbers of every partition of a failed request, also of those the broker
+        // did store: the next send to them would be refused as out of order. A fresh producer starts clean.
+        await this.reset().catch(() => undefined);
+        throw new RecordRejectedError(what, type, { cause: err });
+      }
+      throw new TransientError(what, 'KAFKA_SEND', { cause: err });
     }
   }
 
@@ -74,4 +102,47 @@ export class EventProducer {
     this.connected = false;
     await this.producer.disconnect();
   }
+}
+
+/** The broker refused the records themselves (too large, invalid): sending them again can never succeed. */
+export class RecordRejectedError extends PermanentError {
+  constructor(
+    message: string,
+    readonly brokerError: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, `KAFKA_${brokerError}`, options);
+  }
+}
+
+/** Broker errors that mean the producer's idempotence state is broken: a fresh producer fixes them. */
+const PRODUCER_STATE_ERRORS = new Set([
+  'OUT_OF_ORDER_SEQUENCE_NUMBER',
+  'DUPLICATE_SEQUENCE_NUMBER',
+  'INVALID_PRODUCER_EPOCH',
+  'UNKNOWN_PRODUCER_ID',
+  'INVALID_PRODUCER_ID_MAPPING',
+]);
+
+/** Broker errors about the records themselves. */
+const REJECTED_RECORD_ERRORS = new Set([
+  'MESSAGE_TOO_LARGE',
+  'RECORD_LIST_TOO_LARGE',
+  'INVALID_RECORD',
+  'CORRUPT_MESSAGE',
+  'INVALID_TIMESTAMP',
+  'INVALID_REQUIRED_ACKS',
+]);
+
+/** The broker's error type (e.g. MESSAGE_TOO_LARGE) of a kafkajs error, looking through retry wrappers. */
+export function kafkaErrorType(err: unknown): string | undefined {
+  for (
+    let e = err as { type?: unknown; cause?: unknown; originalError?: unknown } | undefined, i = 0;
+    e && i < 8;
+    i++
+  ) {
+    if (typeof e.type === 'string') return e.type;
+    e = (e.cause ?? e.originalError) as typeof e;
+  }
+  return undefined;
 }

@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { bootstrapDatabases, setupTopicsAndSchemas } from './setup';
 import { listDeadLetters, redrive } from './dlq';
+import { listParkedRows, resolveParkedRow } from './outbox';
 
 const HELP = `orderflow-ops <command> [options]
 
@@ -11,11 +12,17 @@ Commands:
   dlq list  --topic T   list the dead letters of topic T with their reasons
   dlq redrive --topic T [--key ORDER_ID]
                         send T's dead letters back to T (after fixing the cause); consumers are idempotent
+  outbox list --service S
+                        rows S's relay parked because the broker refused them for good (reason, rows held behind)
+  outbox retry|discard --service S --id N
+                        put parked row N back in line (after fixing the cause) or give it up; held rows then flow
 
 Options (environment in brackets):
   --brokers LIST        Kafka bootstrap brokers [KAFKA_BROKERS] (default 127.0.0.1:9092)
   --registry URL        Confluent-compatible registry [SCHEMA_REGISTRY_URL] (default http://127.0.0.1:8081/apis/ccompat/v7)
   --topic-prefix P      prefix of every topic [TOPIC_PREFIX] (default '')
+  --service S           a service name (outbox)
+  --id N                an outbox row id (outbox)
   --partitions N        override the catalog's partition count (setup)
   --database-url URL    admin connection for db-bootstrap [DATABASE_ADMIN_URL or DATABASE_URL]
   --password PW         password given to service roles [DATABASE_ROLE_PASSWORD] (default orderflow)
@@ -33,6 +40,8 @@ export async function main(argv: string[]): Promise<number> {
       partitions: { type: 'string' },
       topic: { type: 'string' },
       key: { type: 'string' },
+      service: { type: 'string' },
+      id: { type: 'string' },
       'database-url': {
         type: 'string',
         default:
@@ -71,6 +80,15 @@ export async function main(argv: string[]): Promise<number> {
     const topic = `${values['topic-prefix']}${values.topic}`;
     if (sub === 'list') print(await listDeadLetters({ brokers, topic }));
     else print(await redrive({ brokers, topic, ...(values.key ? { key: values.key } : {}) }));
+    return 0;
+  }
+  if (cmd === 'outbox' && (sub === 'list' || sub === 'retry' || sub === 'discard')) {
+    if (!values.service || (sub !== 'list' && !values.id)) {
+      process.stderr.write(`outbox ${sub}: --service${sub === 'list' ? '' : ' and --id'} required\n`);
+      return 2;
+    }
+    const o = { databaseUrl: values['database-url'], service: values.service };
+    print(sub === 'list' ? await listParkedRows(o) : await resolveParkedRow({ ...o, id: values.id!, action: sub }));
     return 0;
   }
   process.stderr.write(`unknown command: ${positionals.join(' ')}\n\n${HELP}`);

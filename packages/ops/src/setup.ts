@@ -1,6 +1,6 @@
 import { catalogTopics, EventCodec, EVENT_TYPES } from '@orderflow/contracts';
 import { createKafka, KafkaAdmin } from '@orderflow/messaging';
-import { bootstrapServiceDatabase } from '@orderflow/service-kit';
+import { bootstrapServiceDatabase, dbSchemaOf } from '@orderflow/service-kit';
 
 export interface SetupOptions {
   brokers: string[];
@@ -48,7 +48,7 @@ export const SERVICES = [
 export async function bootstrapDatabases(adminUrl: string, password: string): Promise<string[]> {
   const done: string[] = [];
   for (const s of SERVICES) {
-    const schema = s.replace(/-/g, '_');
+    const schema = dbSchemaOf(s);
     await bootstrapServiceDatabase(adminUrl, schema, password);
     done.push(schema);
   }

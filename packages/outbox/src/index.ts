@@ -4,4 +4,7 @@ export { OutboxRelay } from './relay';
 export type { RelayMetrics, RelayOptions, RelayStatus } from './relay';
 export { EventProcessor } from './processor';
 export type { BatchItem, Emit, HandlerContext, ProcessorOptions, Route } from './processor';
-export { outboxDdl, notifyChannel, ident } from './sql';
+export { notifyChannel, ident } from './sql';
+export { outboxDdl, migrateOutbox, OUTBOX_MIGRATIONS } from './migrations';
+export { listParked, retryParked, discardParked } from './parked';
+export type { ParkedRow } from './parked';

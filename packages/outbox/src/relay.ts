@@ -1,7 +1,7 @@
 import { Client, type Pool } from 'pg';
 import { errorMessage } from '@orderflow/errors';
 import type { EventProducer, Logger, OutboundMessage } from '@orderflow/messaging';
-import { silentLogger } from '@orderflow/messaging';
+import { RecordRejectedError, silentLogger } from '@orderflow/messaging';
 import { ident, lockKey, notifyChannel } from './sql';
 
 export interface RelayOptions {
@@ -19,6 +19,11 @@ export interface RelayOptions {
   leaseRetryMs?: number;
   /** Published rows are kept this long for audit, then deleted. @default 3600000 (1 h) */
   retainPublishedMs?: number;
+  /**
+   * A row larger than this (payload, key and headers) is parked without being sent: the broker would refuse it
+   * (its default max.message.bytes is 1 MiB, less the batch overhead). @default 1000000
+   */
+  maxRecordBytes?: number;
   logger?: Logger;
   /** Told of every published batch (Prometheus counters and histograms live in service-kit). */
   metrics?: RelayMetrics;
@@ -38,7 +43,18 @@ export interface RelayMetrics {
 export interface RelayStatus {
   role: 'leader' | 'standby' | 'stopped';
   published: number;
+  /** Rows this relay set aside because the broker refused them for good. */
+  parked: number;
   lastError?: string;
+}
+
+interface Row {
+  id: string;
+  topic: string;
+  message_key: string | null;
+  payload: Buffer;
+  headers: Record<string, string>;
+  created_at: Date;
 }
 
 /**
@@ -56,6 +72,7 @@ export class OutboxRelay {
   private running = false;
   private role: RelayStatus['role'] = 'stopped';
   private published = 0;
+  private parked = 0;
   private lastError: string | undefined;
   private wake: (() => void) | undefined;
   private signalled = false;
@@ -68,13 +85,19 @@ export class OutboxRelay {
       pollIntervalMs: 1000,
       leaseRetryMs: 2000,
       retainPublishedMs: 3600_000,
+      maxRecordBytes: 1_000_000,
       logger: silentLogger,
       ...opts,
     };
   }
 
   status(): RelayStatus {
-    return { role: this.role, published: this.published, ...(this.lastError ? { lastError: this.lastError } : {}) };
+    return {
+      role: this.role,
+      published: this.published,
+      parked: this.parked,
+      ...(this.lastError ? { lastError: this.lastError } : {}),
+    };
   }
 
   start(): void {
@@ -92,13 +115,20 @@ export class OutboxRelay {
     this.role = 'stopped';
   }
 
-  /** Unpublished rows and the age of the oldest, for health and metrics. */
-  async backlog(): Promise<{ pending: number; oldestAgeMs: number }> {
+  /**
+   * Unpublished rows (parked ones apart) and the age of the oldest, for health and metrics; `parked`: rows the broker
+   * refused for good, waiting for an operator (`orderflow-ops outbox`).
+   */
+  async backlog(): Promise<{ pending: number; oldestAgeMs: number; parked: number }> {
     const r = await this.o.pool.query(
-      `SELECT count(*)::int AS pending, coalesce(extract(epoch FROM now() - min(created_at)) * 1000, 0)::float8 AS age
+      `SELECT count(*) FILTER (WHERE parked_at IS NULL)::int AS pending,
+              count(*) FILTER (WHERE parked_at IS NOT NULL AND discarded_at IS NULL)::int AS parked,
+              coalesce(extract(epoch FROM now() - min(created_at) FILTER (WHERE parked_at IS NULL)) * 1000, 0)::float8
+                AS age
        FROM ${ident(this.o.schema)}.outbox WHERE published_at IS NULL`,
     );
-    return { pending: r.rows[0].pending, oldestAgeMs: Math.round(r.rows[0].age) };
+    const row = r.rows[0];
+    return { pending: row.pending, oldestAgeMs: Math.round(row.age), parked: row.parked };
   }
 
   private async run(): Promise<void> {
@@ -149,38 +179,97 @@ export class OutboxRelay {
     return true;
   }
 
-  /** One round: select unpublished rows in id order, publish, then mark them. Returns the number published. */
+  /**
+   * One round: select unpublished rows in id order (a row never overtakes a parked row of its key), publish, then
+   * mark them. Returns the number of rows selected.
+   */
   private async publishBatch(): Promise<number> {
     const s = this.session;
     if (!s) throw new Error('relay session lost');
-    const { rows } = await s.query(
-      `SELECT id, topic, message_key, payload, headers, created_at FROM ${ident(this.o.schema)}.outbox
-       WHERE published_at IS NULL ORDER BY id LIMIT $1`,
+    const o = ident(this.o.schema);
+    const { rows } = await s.query<Row>(
+      `SELECT id, topic, message_key, payload, headers, created_at FROM ${o}.outbox r
+       WHERE published_at IS NULL AND parked_at IS NULL
+         AND NOT EXISTS (SELECT 1 FROM ${o}.outbox p
+                         WHERE p.published_at IS NULL AND p.parked_at IS NOT NULL AND p.discarded_at IS NULL
+                           AND p.message_key = r.message_key AND p.id < r.id)
+       ORDER BY id LIMIT $1`,
       [this.o.batchSize],
     );
     if (rows.length === 0) return 0;
-    const messages: OutboundMessage[] = rows.map((r) => ({
-      topic: r.topic,
-      key: r.message_key,
-      value: r.payload,
-      headers: r.headers,
-    }));
-    const send = (m: OutboundMessage[]) => this.o.producer.send(m);
-    await (this.o.aroundSend ? this.o.aroundSend(messages, send) : send(messages));
-    // Marked through the lease session: if the lease was lost, this fails and no one else's work is marked.
-    await s.query(`UPDATE ${ident(this.o.schema)}.outbox SET published_at = now() WHERE id = ANY($1::bigint[])`, [
-      rows.map((r) => r.id),
-    ]);
+    const blocked = new Set<string | null>();
+    const sendable: Row[] = [];
+    for (const r of rows) {
+      if (blocked.has(r.message_key)) continue; // behind a row parked in this round: keep the key's order
+      const bytes = recordBytes(r);
+      if (bytes > this.o.maxRecordBytes) {
+        await this.park(r, `RECORD_TOO_LARGE: ${bytes} bytes, the limit is ${this.o.maxRecordBytes}`);
+        blocked.add(r.message_key);
+      } else sendable.push(r);
+    }
+    try {
+      await this.send(sendable.map(toMessage));
+      await this.mark(sendable);
+    } catch (err) {
+      if (!(err instanceof RecordRejectedError)) throw err;
+      // Some record of the batch was refused for good (and the others may or may not have been stored): find it
+      // by sending one at a time, marking each row only once the broker has acknowledged it.
+      await this.isolate(sendable);
+    }
+    return rows.length;
+  }
+
+  private async isolate(rows: Row[]): Promise<void> {
+    const blocked = new Set<string | null>();
+    for (const r of rows) {
+      if (blocked.has(r.message_key)) continue;
+      try {
+        await this.send([toMessage(r)]);
+        await this.mark([r]);
+      } catch (err) {
+        if (!(err instanceof RecordRejectedError)) throw err;
+        await this.park(r, `${err.code}: ${errorMessage(err)}`);
+        blocked.add(r.message_key);
+      }
+    }
+  }
+
+  /** Marked through the lease session: if the lease was lost, this fails and no one else's work is marked. */
+  private async mark(rows: Row[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.session!.query(
+      `UPDATE ${ident(this.o.schema)}.outbox SET published_at = now() WHERE id = ANY($1::bigint[])`,
+      [rows.map((r) => r.id)],
+    );
     this.published += rows.length;
     this.o.metrics?.published(rows.map((r) => ({ topic: r.topic, createdAt: r.created_at.getTime() })));
-    return rows.length;
+  }
+
+  private send(messages: OutboundMessage[]): Promise<void> {
+    const send = (m: OutboundMessage[]) => this.o.producer.send(m);
+    return this.o.aroundSend ? this.o.aroundSend(messages, send) : send(messages);
+  }
+
+  private async park(r: Row, reason: string): Promise<void> {
+    await this.session!.query(
+      `UPDATE ${ident(this.o.schema)}.outbox SET parked_at = now(), park_reason = $2
+       WHERE id = $1 AND published_at IS NULL`,
+      [r.id, reason.slice(0, 2000)],
+    );
+    this.parked += 1;
+    this.lastError = `row ${r.id} parked: ${reason}`;
+    this.o.logger.error(
+      { schema: this.o.schema, id: r.id, topic: r.topic, key: r.message_key, reason },
+      'outbox row refused by the broker for good; parked (orderflow-ops outbox list|retry|discard)',
+    );
   }
 
   private async cleanup(): Promise<void> {
     if (Date.now() - this.lastCleanup < 60_000) return;
     this.lastCleanup = Date.now();
     await this.o.pool.query(
-      `DELETE FROM ${ident(this.o.schema)}.outbox WHERE published_at < now() - make_interval(secs => $1)`,
+      `DELETE FROM ${ident(this.o.schema)}.outbox
+       WHERE published_at < now() - make_interval(secs => $1) OR discarded_at < now() - make_interval(secs => $1)`,
       [this.o.retainPublishedMs / 1000],
     );
   }
@@ -213,4 +302,15 @@ export class OutboxRelay {
     this.session = undefined;
     if (s) await s.end().catch(() => undefined); // ends the session: the lease is released
   }
+}
+
+function toMessage(r: Row): OutboundMessage {
+  return { topic: r.topic, key: r.message_key, value: r.payload, headers: r.headers };
+}
+
+/** The record's size as the broker counts it, near enough: value, key, header names and values, and overhead. */
+function recordBytes(r: Row): number {
+  let n = r.payload.length + Buffer.byteLength(r.message_key ?? '') + Buffer.byteLength(r.topic) + 64;
+  for (const [k, v] of Object.entries(r.headers)) n += Buffer.byteLength(k) + Buffer.byteLength(v) + 8;
+  return n;
 }

@@ -18,7 +18,7 @@ describe('backlog', () => {
     const schema = await h.schema('backlog_a');
     const [topic] = (await h.topics('backlog')) as [string];
     const relay = h.relay(schema);
-    expect(await relay.backlog()).toEqual({ pending: 0, oldestAgeMs: 0 });
+    expect(await relay.backlog()).toEqual({ pending: 0, oldestAgeMs: 0, parked: 0 });
 
     const events = [anEvent(topic, 'ord-1'), anEvent(topic, 'ord-2'), anEvent(topic, 'ord-1')];
     await writeTx(h.pool, schema, events.slice(0, 2));
@@ -40,7 +40,7 @@ describe('backlog', () => {
       timeoutMs: 10000,
       description: 'backlog to reach 0',
     });
-    expect(await relay.backlog()).toEqual({ pending: 0, oldestAgeMs: 0 });
+    expect(await relay.backlog()).toEqual({ pending: 0, oldestAgeMs: 0, parked: 0 });
 
     const { rows } = await h.pool.query<{ event_id: string; published_at: Date | null }>(
       `SELECT event_id, published_at FROM ${schema}.outbox ORDER BY id`,

@@ -25,6 +25,8 @@ export interface Harness {
   schema(name: string): Promise<string>;
   /** Creates topics under the prefix (3 partitions each) and returns their full names. */
   topics(...names: string[]): Promise<string[]>;
+  /** Creates one topic under the prefix with extra topic configs. */
+  topicWith(name: string, config: Record<string, string>): Promise<string>;
   relay(schema: string, opts?: Partial<RelayOptions>): OutboxRelay;
   read(topic: string): Promise<InboundMessage[]>;
   close(): Promise<void>;
@@ -58,6 +60,12 @@ export async function createHarness(label: string): Promise<Harness> {
       await admin.ensureTopics(full.map((topic) => ({ topic, partitions: 3, retentionMs: -1 })));
       created.push(...full);
       return full;
+    },
+    async topicWith(name, config) {
+      const topic = `${prefix}${name}`;
+      await admin.ensureTopics([{ topic, partitions: 3, retentionMs: -1, config }]);
+      created.push(topic);
+      return topic;
     },
     relay(schema, opts = {}) {
       const r = new OutboxRelay({

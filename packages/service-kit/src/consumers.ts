@@ -18,6 +18,7 @@ export function buildConsumer<C extends BaseConfig>(
   def: ServiceDefinition<C>,
   r: Resources<C>,
   m: PlatformInstruments,
+  afterCommit: () => void,
 ): ConsumerRunner | undefined {
   const { config, codec } = r;
   if (config.ROLE === 'relay' || Object.keys(def.handlers).length === 0) return undefined;
@@ -25,7 +26,7 @@ export function buildConsumer<C extends BaseConfig>(
     groupId: groupIdOf(config, def.name),
     service: def.name,
     topics: consumedTopics(def, codec),
-    ...dispatchers(def, r.processor, codec, r.log, m, groupIdOf(config, def.name)),
+    ...dispatchers(def, r.processor, codec, r.log, m, groupIdOf(config, def.name), afterCommit),
     maxBatchSize: def.consumerBatchSize ?? config.CONSUMER_BATCH_SIZE,
     deadLetterProducer: r.producer,
     partitionsConsumedConcurrently: config.PARTITIONS_CONCURRENCY,
@@ -75,6 +76,7 @@ function dispatchers(
   log: Logger,
   m: PlatformInstruments,
   groupId: string,
+  afterCommit: () => void,
 ) {
   const routes = routesOf(def, codec, log);
   // A set-based route runs no per-record code, so no per-record span either; with tracing on, it gets them here.
@@ -91,7 +93,7 @@ function dispatchers(
       try {
         if ((await route.handle(message)) === 'duplicate') {
           log.info({ orderId: message.key, topic: message.topic, offset: message.offset }, 'duplicate event ignored');
-        }
+        } else afterCommit();
       } finally {
         done();
       }
@@ -103,6 +105,7 @@ function dispatchers(
         const run = () => batch(messages);
         const { duplicates } = await (traced && route?.handleMany ? withRecordSpans(messages, groupId, run) : run());
         if (duplicates) log.info({ topic: messages[0]?.topic, duplicates }, 'duplicate events ignored');
+        afterCommit();
       } finally {
         done();
       }

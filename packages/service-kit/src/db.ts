@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { Client, Pool } from 'pg';
 import { runner } from 'node-pg-migrate';
-import { outboxDdl, ident } from '@orderflow/outbox';
+import { migrateOutbox, ident } from '@orderflow/outbox';
 
 /**
  * A pool whose sessions resolve unqualified names in `schema` (the service's own), whatever role connects: with the
@@ -18,6 +18,11 @@ export function createPool(connectionString: string, max: number, applicationNam
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', () => undefined);
   return pool;
+}
+
+/** The schema a service owns by default: its name with `_` for `-` (DB_SCHEMA overrides it). */
+export function dbSchemaOf(service: string): string {
+  return service.replace(/-/g, '_');
 }
 
 /** The role name of a service schema. */
@@ -59,7 +64,7 @@ export function serviceDatabaseUrl(baseUrl: string, schema: string, password: st
 }
 
 /**
- * Creates the outbox/inbox tables, then applies the service's own migrations (node-pg-migrate, SQL files). Replicas
+ * Applies the outbox/inbox migrations, then the service's own migrations (node-pg-migrate, SQL files). Replicas
  * of one service serialise on an advisory lock of their schema; different services (sharing a database) do not
  * wait for each other, which node-pg-migrate's own database-wide lock would make them do (or fail).
  */
@@ -69,7 +74,7 @@ export async function migrate(databaseUrl: string, schema: string, migrationsDir
   try {
     await c.query(`SELECT pg_advisory_lock(hashtext($1))`, [`migrate:${schema}`]);
     await c.query(`SET search_path = ${ident(schema)}`);
-    await c.query(outboxDdl(schema));
+    await migrateOutbox(c, schema);
     const ran = await runner({
       dbClient: c,
       dir: path.resolve(migrationsDir),

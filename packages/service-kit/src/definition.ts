@@ -61,6 +61,25 @@ export interface ServiceDefinition<C extends BaseConfig> {
    * per scrape, so it may query the service's tables; /metrics serves the last result.
    */
   metrics?: (deps: ServiceDeps<C>) => Promise<string>;
+  /**
+   * Work of the service that runs beside its consumer (in the worker role), e.g. delivering what a handler decided
+   * once its transaction committed. Started after the consumer, stopped after it (before the pool closes).
+   */
+  background?: (deps: ServiceDeps<C>) => BackgroundTask[];
+}
+
+/** A loop of a service's own beside the consumer (see ServiceDefinition.background). */
+export interface BackgroundTask {
+  name: string;
+  start(): void;
+  /** Finishes in-flight work and stops. */
+  stop(): Promise<void>;
+  /** Called after every committed consumer transaction: there may be new work. */
+  wake?(): void;
+  /** Readiness check; its detail shows in /health/ready. */
+  health?(): Promise<{ ok: boolean; detail?: unknown }>;
+  /** Prometheus text lines (refreshed in the background with the service's own figures, not per scrape). */
+  metrics?(): Promise<string>;
 }
 
 export interface RunningService {

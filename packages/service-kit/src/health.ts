@@ -1,6 +1,7 @@
 import type { ConsumerRunner } from '@orderflow/messaging';
 import type { OutboxRelay } from '@orderflow/outbox';
 import type { BaseConfig } from './config';
+import type { BackgroundTask } from './definition';
 import type { HealthCheck } from './http';
 import type { Resources } from './resources';
 
@@ -9,6 +10,7 @@ export function healthChecks(
   r: Resources<BaseConfig>,
   consumer: ConsumerRunner | undefined,
   relay: OutboxRelay | undefined,
+  tasks: readonly BackgroundTask[],
 ): HealthCheck[] {
   const checks: HealthCheck[] = [
     { name: 'postgres', check: async () => (await r.pool.query('SELECT 1'), { ok: true }) },
@@ -22,6 +24,7 @@ export function healthChecks(
       name: 'consumer',
       check: async () => ({ ok: consumer.state === 'running', detail: consumer.stats() }),
     });
+  for (const t of tasks) if (t.health) checks.push({ name: t.name, check: () => t.health!() });
   if (relay) {
     checks.push({
       name: 'outbox-relay',

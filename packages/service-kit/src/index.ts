@@ -4,7 +4,7 @@ export { createLogger } from './logger';
 export type { Logger } from './logger';
 export { baseConfigSchema, loadConfig } from './config';
 export type { BaseConfig } from './config';
-export { createPool, bootstrapServiceDatabase, serviceDatabaseUrl, migrate, roleOf } from './db';
+export { createPool, bootstrapServiceDatabase, serviceDatabaseUrl, migrate, roleOf, dbSchemaOf } from './db';
 export { createHttpApp, HttpError, notFound, parseInput, requireBearer } from './http';
 export type { HealthCheck, HttpAppOptions } from './http';
 export {
@@ -18,6 +18,7 @@ export {
 } from './tracing';
 export { runService } from './runtime';
 export type {
+  BackgroundTask,
   BatchEventHandler,
   BatchHandlers,
   BatchPreparers,
@@ -28,3 +29,5 @@ export type {
   ServiceDeps,
 } from './runtime';
 export { metricCounter, metricGauge, metricHistogram, FAST_BUCKETS, SLOW_BUCKETS } from './metrics';
+export { periodicTask } from './periodic';
+export type { PeriodicOptions } from './periodic';

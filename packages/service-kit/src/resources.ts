@@ -3,7 +3,7 @@ import { EventProducer, KafkaAdmin, createKafka, type InboundMessage, type Kafka
 import { EventProcessor } from '@orderflow/outbox';
 import type { Pool } from 'pg';
 import type { BaseConfig } from './config';
-import { bootstrapServiceDatabase, createPool, migrate } from './db';
+import { bootstrapServiceDatabase, createPool, dbSchemaOf, migrate } from './db';
 import type { ServiceDefinition, ServiceDeps } from './definition';
 import { createLogger, type Logger } from './logger';
 import { groupIdOf } from './consumers';
@@ -27,7 +27,7 @@ export interface Resources<C extends BaseConfig> {
 
 /** The service's schema: configured, or its name with '-' as '_'. */
 export function schemaOf(def: Pick<ServiceDefinition<BaseConfig>, 'name' | 'config'>): string {
-  return def.config.DB_SCHEMA ?? def.name.replace(/-/g, '_');
+  return def.config.DB_SCHEMA ?? dbSchemaOf(def.name);
 }
 
 /** Bootstraps and migrates the schema, then opens the pool, the producer and the admin client. */

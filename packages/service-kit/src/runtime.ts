@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import type { Express } from 'express';
 import type { BaseConfig } from './config';
 import { buildConsumer, consumedTopics, groupIdOf } from './consumers';
-import type { RunningService, ServiceDefinition } from './definition';
+import type { BackgroundTask, RunningService, ServiceDefinition } from './definition';
 import { healthChecks } from './health';
 import { createHttpApp } from './http';
 import { BackgroundMetrics, labelProcess, platformInstruments, registry } from './metrics';
@@ -12,6 +12,7 @@ import { closeServer, exitOnSignals, shutdownPath } from './shutdown';
 import { initTracing, shutdownTracing } from './tracing';
 
 export type {
+  BackgroundTask,
   BatchEventHandler,
   BatchHandlers,
   BatchPreparers,
@@ -23,9 +24,10 @@ export type {
 } from './definition';
 
 /**
- * Wires a service: tracing and metrics → resources (schema, pool, Kafka, codec) → consumer → relay → HTTP →
- * signals. The one shutdown path: readiness turns 503 → HTTP stops accepting → consumer finishes its in-flight
- * records and commits → relay stops → background metrics stop → producer closes → pool closes → telemetry flushes.
+ * Wires a service: tracing and metrics → resources (schema, pool, Kafka, codec) → background tasks → consumer →
+ * relay → HTTP → signals. The one shutdown path: readiness turns 503 → HTTP stops accepting → consumer finishes its
+ * in-flight records and commits → background tasks stop → relay stops → background metrics stop → producer closes →
+ * pool closes → telemetry flushes.
  */
 export async function runService<C extends BaseConfig>(def: ServiceDefinition<C>): Promise<RunningService> {
   const { config, name } = def;
@@ -33,14 +35,17 @@ export async function runService<C extends BaseConfig>(def: ServiceDefinition<C>
   labelProcess(name);
   const instruments = platformInstruments();
   const r = await openResources(def);
-  const consumer = buildConsumer(def, r, instruments);
+  const tasks = config.ROLE !== 'relay' ? (def.background?.(r.deps) ?? []) : [];
+  const consumer = buildConsumer(def, r, instruments, () => {
+    for (const t of tasks) t.wake?.(); // a committed transaction may have left them work
+  });
   const relay = buildRelay(r, instruments);
-  const background = backgroundMetrics(def, r, instruments, consumer, relay);
+  const background = backgroundMetrics(def, r, instruments, consumer, relay, tasks);
 
   let draining = false;
   const app = createHttpApp({
     logger: r.log,
-    checks: healthChecks(r, consumer, relay),
+    checks: healthChecks(r, consumer, relay, tasks),
     draining: () => draining,
     routes: (router) => def.routes(router, r.deps),
     metrics: async () => (await registry.metrics()) + background.text(),
@@ -48,6 +53,7 @@ export async function runService<C extends BaseConfig>(def: ServiceDefinition<C>
 
   relay?.start();
   await consumer?.start();
+  for (const t of tasks) t.start();
   background.start();
   const server = await listen(app, config);
   const address = server.address();
@@ -57,6 +63,9 @@ export async function runService<C extends BaseConfig>(def: ServiceDefinition<C>
   const stop = shutdownPath(r.log, () => (draining = true), [
     () => closeServer(server),
     async () => consumer?.stop(),
+    async () => {
+      for (const t of tasks) await t.stop();
+    },
     async () => relay?.stop(),
     () => background.stop(),
     () => closeResources(r),
@@ -73,9 +82,12 @@ function backgroundMetrics<C extends BaseConfig>(
   instruments: ReturnType<typeof platformInstruments>,
   consumer: ReturnType<typeof buildConsumer>,
   relay: ReturnType<typeof buildRelay>,
+  tasks: readonly BackgroundTask[],
 ): BackgroundMetrics {
   const { config } = r;
-  const extra = def.metrics;
+  const sources = [...tasks.map((t) => t.metrics?.bind(t)), def.metrics && (() => def.metrics!(r.deps))].filter(
+    (f): f is () => Promise<string> => f !== undefined,
+  );
   return new BackgroundMetrics(instruments, {
     admin: r.admin,
     ...(consumer
@@ -88,7 +100,7 @@ function backgroundMetrics<C extends BaseConfig>(
         }
       : {}),
     ...(relay ? { relay } : {}),
-    ...(extra ? { extra: async () => `${await extra(r.deps)}\n` } : {}),
+    ...(sources.length ? { extra: async () => (await Promise.all(sources.map((f) => f()))).join('\n') + '\n' } : {}),
     intervalMs: config.METRICS_REFRESH_MS,
     log: r.log,
   });

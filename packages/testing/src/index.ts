@@ -4,7 +4,7 @@ export { anOrder, aLine, aCustomer, anAddress } from './builders';
 export type { OrderOverrides } from './builders';
 export { TestKafka } from './kafka';
 export { startSmtpSink, parseMail } from './smtp';
-export type { ReceivedMail } from './smtp';
+export type { ReceivedMail, SmtpSink, RecipientPolicy } from './smtp';
 export { serviceEnv, getJson } from './service';
 export { Component, componentTest } from './component';
 export type { ComponentOptions, StartComponent, TestDatabase } from './component';

@@ -51,6 +51,14 @@ export class TestKafka {
     await this.producer.send([{ topic: this.topic(type), key: event.orderId, value, headers }]);
   }
 
+  /** Publishes events of one type in one request, so the consumer gets them in one batch (per partition). */
+  async publishMany<T extends EventType>(type: T, events: (EventMap[T] & { orderId: string })[]) {
+    const records = await Promise.all(
+      events.map(async (e) => ({ topic: this.topic(type), key: e.orderId, value: await this.codec.encode(type, e) })),
+    );
+    await this.producer.send(records);
+  }
+
   async publishRaw(type: EventType, key: string, value: Buffer | null, headers: Record<string, string> = {}) {
     await this.producer.send([{ topic: this.topic(type), key, value, headers }]);
   }

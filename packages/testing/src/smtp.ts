@@ -16,14 +16,35 @@ export interface ReceivedMail {
  * A real SMTP server on loopback that keeps what it receives: the notification service speaks SMTP to it exactly
  * as it would to a production relay.
  */
-export async function startSmtpSink(
-  port = 0,
-): Promise<{ port: number; mails: ReceivedMail[]; close(): Promise<void> }> {
+/** How the sink answers RCPT TO for an address: undefined accepts; a reply refuses (e.g. 452 mailbox full). */
+export type RecipientPolicy = (address: string) => { code: number; message: string } | undefined;
+
+export interface SmtpSinkOptions {
+  /** Per-recipient answers; changeable while the sink runs (sink.policy = ...). */
+  policy?: RecipientPolicy;
+}
+
+export interface SmtpSink {
+  port: number;
+  mails: ReceivedMail[];
+  /** Per-recipient answers of RCPT TO; undefined accepts every recipient. */
+  policy: RecipientPolicy | undefined;
+  close(): Promise<void>;
+}
+
+export async function startSmtpSink(port = 0, opts: SmtpSinkOptions = {}): Promise<SmtpSink> {
   const mails: ReceivedMail[] = [];
+  const sink = { policy: opts.policy } as { policy: RecipientPolicy | undefined };
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
+    onRcptTo(address, _session, callback) {
+      const refusal = sink.policy?.(address.address);
+      if (!refusal) return callback();
+      const err = Object.assign(new Error(refusal.message), { responseCode: refusal.code });
+      return callback(err);
+    },
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
@@ -45,7 +66,11 @@ export async function startSmtpSink(
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', () => resolve()));
   const address = (server as unknown as { server: import('node:net').Server }).server.address();
   const bound = typeof address === 'object' && address ? address.port : port;
-  return { port: bound, mails, close: () => new Promise<void>((r) => server.close(() => r())) };
+  return Object.assign(sink, {
+    port: bound,
+    mails,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  }) as SmtpSink;
 }
 
 /** Enough RFC 5322 parsing for assertions: unfolded headers and the body as sent. */

@@ -4,7 +4,7 @@ import type { BatchHandlers, Handlers, ServiceDefinition } from '@orderflow/serv
 import type { Config } from './config';
 import { onFulfillmentFailed, onOrderFulfilled } from './handlers/fulfillment-events';
 import { onInventoryRejected, onInventoryReleased, onInventoryReserved } from './handlers/inventory-events';
-import { onNotificationSent } from './handlers/notification-sent';
+import { onNotificationFailed, onNotificationSent } from './handlers/notification-sent';
 import { onOrderCreated, onOrderRejected, onOrderValidated } from './handlers/order-events';
 import { onPaymentFailed, onPaymentProcessed, onPaymentRefunded } from './handlers/payment-events';
 import { record, type Observe } from './handlers/record';
@@ -27,6 +27,7 @@ const OBSERVE: { [T in EventType]: Observe<T> } = {
   'order.fulfilled': onOrderFulfilled,
   'fulfillment.failed': onFulfillmentFailed,
   'notification.sent': onNotificationSent,
+  'notification.failed': onNotificationFailed,
 };
 
 /**

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { ServiceDefinition } from '@orderflow/service-kit';
 import type { Config } from './config';
+import { onInventoryReleased } from './handlers/inventory-released';
 import { onPaymentProcessed } from './handlers/payment-processed';
 import { routes } from './http';
 
@@ -17,6 +18,7 @@ export function fulfillment(config: Config): ServiceDefinition<Config> {
         undeliverablePostalCodes: config.UNDELIVERABLE_POSTAL_CODES,
         undeliverableCountries: config.UNDELIVERABLE_COUNTRIES,
       }),
+      'inventory.released': onInventoryReleased,
     },
     routes,
   };

@@ -12,6 +12,10 @@ const json = z.string().transform((s, ctx) => {
 });
 
 export const configSchema = baseConfigSchema.extend({
+  /** How long a reservation waits for a payment outcome before its units go back to stock (default 15 min). */
+  PAYMENT_DEADLINE_MS: z.coerce.number().int().min(1000).default(900_000),
+  /** How often overdue reservations are looked for. */
+  DEADLINE_SWEEP_MS: z.coerce.number().int().min(100).default(5000),
   HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(3002),
   /** Bearer token of the admin routes (PUT /stock/:sku). */
   ADMIN_TOKEN: z.string().min(1).default('dev-admin-token'),

@@ -1,11 +1,14 @@
 import path from 'node:path';
 import { createPool, type ServiceDefinition } from '@orderflow/service-kit';
 import type { Config } from './config';
+import { awaitingPayment } from './db/reservations';
 import { lockStock, lockStockOfReservations, seedStock, totalReserved } from './db/stock';
+import { paymentDeadlineSweeper } from './deadlines';
 import { onFulfillmentFailed } from './handlers/fulfillment-failed';
 import { onOrderFulfilled } from './handlers/order-fulfilled';
 import { onOrderValidated } from './handlers/order-validated';
 import { onPaymentFailed } from './handlers/payment-failed';
+import { onPaymentProcessed } from './handlers/payment-processed';
 import { routes } from './http';
 
 export const SERVICE_NAME = 'inventory';
@@ -45,10 +48,25 @@ export function inventory(config: Config): ServiceDefinition<Config> {
       'payment.failed': onPaymentFailed,
       'fulfillment.failed': onFulfillmentFailed,
       'order.fulfilled': onOrderFulfilled,
+      'payment.processed': onPaymentProcessed,
     },
     routes,
-    metrics: async ({ pool }) =>
-      `orderflow_inventory_reserved_units{service="${SERVICE_NAME}"} ${await totalReserved(pool)}`,
+    background: ({ processor, log }) => [
+      paymentDeadlineSweeper({
+        processor,
+        log,
+        paymentDeadlineMs: config.PAYMENT_DEADLINE_MS,
+        sweepIntervalMs: config.DEADLINE_SWEEP_MS,
+      }),
+    ],
+    metrics: async ({ pool }) => {
+      const waiting = await awaitingPayment(pool);
+      return [
+        `orderflow_inventory_reserved_units{service="${SERVICE_NAME}"} ${await totalReserved(pool)}`,
+        `orderflow_reservations_awaiting_payment ${waiting.count}`,
+        `orderflow_reservations_oldest_awaiting_payment_age_ms ${waiting.oldestAgeMs}`,
+      ].join('\n');
+    },
   };
 }
 

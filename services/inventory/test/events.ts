@@ -54,3 +54,14 @@ export const orderFulfilled = (orderId: string, lines: Line[]): EventMap['order.
   lines,
   fulfilledAt: Date.now(),
 });
+
+export const paymentProcessed = (v: EventMap['order.validated']): EventMap['payment.processed'] => ({
+  metadata: meta('payment.processed', 'payment', v.orderId),
+  orderId: v.orderId,
+  order: v.order,
+  paymentId: `pay-${v.orderId}`,
+  amountMinor: v.order.totalMinor,
+  currency: v.order.currency,
+  providerReference: `sim_ch_${v.orderId}`,
+  processedAt: Date.now(),
+});

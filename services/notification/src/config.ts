@@ -19,11 +19,19 @@ export const configSchema = baseConfigSchema.extend({
   SMTP_PASS: z.string().optional(),
   /** Sender of every notification; its domain also names the Message-IDs. */
   MAIL_FROM: z.string().min(3).default('Orderflow <orders@orderflow.local>'),
-  /**
-   * Connect, greeting and socket-idle timeout. The send happens inside the event's database transaction, so a silent
-   * server must not hold it for nodemailer's default two minutes.
-   */
+  /** Connect, greeting and socket-idle timeout: a silent server must not hold a send for nodemailer's two minutes. */
   SMTP_TIMEOUT_MS: z.coerce.number().int().positive().default(10000),
+  /** Mails in flight at once per process. */
+  NOTIFY_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(8),
+  /** How long a claimed notification is reserved for the replica sending it; a crashed one's claim expires. */
+  NOTIFY_CLAIM_MS: z.coerce.number().int().min(1000).default(30000),
+  /** Polling fallback of the delivery worker (a committed event wakes it at once). */
+  NOTIFY_POLL_MS: z.coerce.number().int().min(10).default(500),
+  /** First retry delay after a temporary failure (4xx, server away); doubles per attempt up to NOTIFY_RETRY_MAX_MS. */
+  NOTIFY_RETRY_BASE_MS: z.coerce.number().int().min(10).default(1000),
+  NOTIFY_RETRY_MAX_MS: z.coerce.number().int().min(10).default(300_000),
+  /** Attempts before a notification that keeps failing temporarily is recorded as failed (GAVE_UP). */
+  NOTIFY_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(10),
 });
 
 export type Config = z.infer<typeof configSchema>;

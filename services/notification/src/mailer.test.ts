@@ -29,6 +29,12 @@ describe('smtpFailure', () => {
     expect(smtpFailure(failure('ECONNECTION', 554))).toBeInstanceOf(TransientError);
   });
 
+  it('treats an envelope nodemailer cannot address ("No recipients defined") as permanent', () => {
+    const err = smtpFailure(failure('EENVELOPE'));
+    expect(err).toBeInstanceOf(PermanentError);
+    expect((err as PermanentError).code).toBe('SMTP_ENVELOPE');
+  });
+
   it('treats a failed login as transient (our configuration, not the message)', () => {
     expect(smtpFailure(failure('EAUTH', 535))).toBeInstanceOf(TransientError);
   });

@@ -46,16 +46,18 @@ export function createMailer(config: Config): Mailer {
 const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ECONNECTION', 'ESOCKET', 'EDNS']);
 
 /**
- * What a nodemailer failure means for the event: the server being away (connection errors) or deferring (4xx) is
- * transient and retried until it works; a permanent refusal of this message (5xx, e.g. an unknown recipient) is
- * permanent and dead-lettered. A failed login (EAUTH) is our configuration, not the message: it is transient, so the
- * partition waits for a fix rather than dead-lettering every customer's mail. Anything else is returned as is.
+ * What a nodemailer failure means for the notification: the server being away (connection errors) or deferring (4xx)
+ * is transient and retried with backoff; a permanent refusal of this message (5xx, e.g. an unknown recipient) or an
+ * envelope nodemailer cannot even address (EENVELOPE: "No recipients defined") is permanent: the notification is
+ * recorded as failed. A failed login (EAUTH) is our configuration, not the message: it is transient, so mail waits
+ * for a fix rather than failing every customer's notification. Anything else is returned as is (retried, bounded).
  */
 export function smtpFailure(err: unknown): unknown {
   const e = (err ?? {}) as { code?: unknown; responseCode?: unknown; message?: unknown };
   const code = typeof e.code === 'string' ? e.code : undefined;
   const status = typeof e.responseCode === 'number' ? e.responseCode : undefined;
   const what = `SMTP ${String(e.message ?? err)}`;
+  if (code === 'EENVELOPE' && status === undefined) return new PermanentError(what, 'SMTP_ENVELOPE', { cause: err });
   if ((code && CONNECTION_CODES.has(code)) || code === 'EAUTH') return new TransientError(what, code, { cause: err });
   if (status !== undefined && status >= 400 && status < 500)
     return new TransientError(what, `SMTP_${status}`, { cause: err });

@@ -100,7 +100,7 @@ it.each([
     causationId: metadata.eventId,
   });
 
-  // The send completes before the transaction commits, so the mail is in the sink by the time the event is out.
+  // notification.sent is written with the delivery mark, after the SMTP server accepted the mail.
   const mails = mailsTo(sink.mails, customer.email);
   expect(mails).toHaveLength(1);
   const mail = mails[0]!;
@@ -122,7 +122,9 @@ it.each([
         recipient: customer.email,
         subject: t.subject,
         triggeredBy: t.type,
+        status: 'SENT',
         sentAt: new Date(sent!.sentAt).toISOString(),
+        attempts: 1,
       },
     ],
   });
@@ -144,7 +146,7 @@ it('the same event delivered twice sends one email; the order history lists its 
     `Your order ${orderId} has shipped`,
     `Your refund for order ${orderId}`,
   ]);
-  // The mail goes out inside the handler's transaction, before its commit: wait for the record to be committed.
+  // The mail goes out before its delivery mark commits: wait for both records to be marked.
   const history = await waitFor(
     async () => {
       const { body } = await getJson(c.port, `/notifications?orderId=${orderId}`);

@@ -1,6 +1,7 @@
 /**
- * An SMTP server that is down is a transient failure: the event waits (retried with backoff, partition paused) and
- * the email goes out once the server is back. Nothing is lost, nothing is dead-lettered, nothing is sent twice.
+ * An SMTP server that is down is a transient failure: the notification waits (retried with backoff by the delivery
+ * worker; the consumer is not held) and the email goes out once the server is back. Nothing is lost, nothing is
+ * dead-lettered, nothing is sent twice.
  */
 import { runService } from '@orderflow/service-kit';
 import { componentTest, freePort, getJson, startSmtpSink, waitFor } from '@orderflow/testing';
@@ -13,7 +14,7 @@ let sink: Awaited<ReturnType<typeof startSmtpSink>> | undefined;
 let smtpPort: number;
 const c = componentTest('notification', async (env, self) => {
   smtpPort = await freePort(); // nothing listens there until the test starts the sink
-  const config = readConfig({ ...env, SMTP_PORT: String(smtpPort) });
+  const config = readConfig({ ...env, SMTP_PORT: String(smtpPort), NOTIFY_RETRY_MAX_MS: '1000' });
   const mailer = createMailer(config);
   self.onTearDown(() => mailer.close());
   self.onTearDown(() => sink?.close());
@@ -21,26 +22,27 @@ const c = componentTest('notification', async (env, self) => {
 });
 const { tk } = c;
 
-const consumerOf = async () =>
-  (await getJson(c.port, '/health/ready')).body.checks.find((c: { name: string }) => c.name === 'consumer').detail as {
-    lastError?: string;
-  };
+const deliveryOf = async () =>
+  (await getJson(c.port, '/health/ready')).body.checks.find((c: { name: string }) => c.name === 'notification-delivery')
+    .detail as { lastError?: string; pending: number };
 
 it('keeps retrying while the SMTP server is down and delivers once it is back', async () => {
   const failed = aPaymentFailed();
   const { orderId, customer } = failed;
   await tk.publish('payment.failed', failed);
 
-  // The service has tried and failed: the consumer reports the refused connection and holds the event.
-  const consumer = await waitFor(
+  // The service has tried and failed: the delivery worker reports the refused connection and keeps the mail pending.
+  const delivery = await waitFor(
     async () => {
-      const c = await consumerOf();
-      return c.lastError?.includes('ECONNREFUSED') ? c : undefined;
+      const d = await deliveryOf();
+      return d.lastError?.includes('ECONNREFUSED') ? d : undefined;
     },
     { description: 'a failed SMTP attempt' },
   );
-  expect(consumer.lastError).toContain(`127.0.0.1:${smtpPort}`);
-  expect((await getJson(c.port, `/notifications?orderId=${orderId}`)).body.notifications).toEqual([]);
+  expect(delivery.lastError).toContain(`127.0.0.1:${smtpPort}`);
+  expect(delivery.pending).toBeGreaterThanOrEqual(1);
+  const pending = (await getJson(c.port, `/notifications?orderId=${orderId}`)).body.notifications;
+  expect(pending).toEqual([expect.objectContaining({ status: 'PENDING', sentAt: null })]);
 
   sink = await startSmtpSink(smtpPort);
   const mail = await waitFor(() => mailsTo(sink!.mails, customer.email)[0], {

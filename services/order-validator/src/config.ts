@@ -13,6 +13,8 @@ export const configSchema = baseConfigSchema.extend({
   SUPPORTED_CURRENCIES: z.string().default('EUR,USD,GBP').transform(list),
   /** ISO 3166-1 alpha-2 codes the shop ships to. */
   SUPPORTED_COUNTRIES: z.string().default('DE,FR,GB,US,NL,ES,IT,SE,AT,BE,DK,PL').transform(list),
+  /** Most lines an order may have; more is a rejection (TOO_MANY_LINES), not an outbox jam. */
+  MAX_ORDER_LINES: z.coerce.number().int().min(1).max(10000).default(100),
 });
 
 export type Config = z.infer<typeof configSchema>;

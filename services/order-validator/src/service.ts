@@ -16,6 +16,7 @@ export function orderValidator(config: Config): ServiceDefinition<Config> {
       'order.created': onOrderCreated({
         supportedCurrencies: config.SUPPORTED_CURRENCIES,
         supportedCountries: config.SUPPORTED_COUNTRIES,
+        maxLines: config.MAX_ORDER_LINES,
       }),
     },
     routes,

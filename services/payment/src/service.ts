@@ -4,6 +4,7 @@ import type { Config } from './config';
 import { countByStatus } from './db/payments';
 import type { PaymentProvider } from './domain/provider';
 import { onFulfillmentFailed } from './handlers/fulfillment-failed';
+import { onInventoryReleased } from './handlers/inventory-released';
 import { onInventoryReserved } from './handlers/inventory-reserved';
 import { routes } from './http';
 
@@ -21,6 +22,7 @@ export function payment(config: Config, provider: PaymentProvider): ServiceDefin
     handlers: {
       'inventory.reserved': onInventoryReserved(provider),
       'fulfillment.failed': onFulfillmentFailed(provider),
+      'inventory.released': onInventoryReleased(provider),
     },
     routes,
     metrics,

@@ -94,7 +94,7 @@ it('charges an approved order its exact total: payment.processed carries the ord
     correlationId: r.orderId,
     causationId: r.metadata.eventId,
   });
-  const [charge] = await ledger(r.orderId);
+  const [charge] = await ledger(`charge:${r.orderId}`);
   expect(charge).toMatchObject({
     kind: 'charge',
     amount_minor: '6002',
@@ -139,10 +139,10 @@ it('retries an unavailable provider until it approves, charging once', async () 
   await first('payment.processed', r.orderId);
   const attempts = await sql.query(
     'SELECT attempts FROM payment.simulated_provider_attempts WHERE idempotency_key = $1',
-    [r.orderId],
+    [`charge:${r.orderId}`],
   );
   expect(attempts.rows[0].attempts).toBe(3); // two failures, then the approval
-  expect(await ledger(r.orderId)).toHaveLength(1);
+  expect(await ledger(`charge:${r.orderId}`)).toHaveLength(1);
   await settled(r.metadata.eventId, r.orderId);
   expect(await eventsOf('payment.processed', r.orderId)).toHaveLength(1);
 });
@@ -154,7 +154,7 @@ it('a redelivered inventory.reserved and a second one for the same order charge 
   await tk.publish('inventory.reserved', r); // same event id: redelivery
   await tk.publish('inventory.reserved', again); // new event id, same order
   await settled(again.metadata.eventId, r.orderId); // same key, same partition: the first two came before
-  expect(await ledger(r.orderId)).toHaveLength(1);
+  expect(await ledger(`charge:${r.orderId}`)).toHaveLength(1);
   expect(await eventsOf('payment.processed', r.orderId)).toHaveLength(1);
 });
 
@@ -163,11 +163,11 @@ it('after a crash between charge and commit, the retry takes the provider’s fi
   await sql.query(
     `INSERT INTO payment.simulated_provider_ledger (idempotency_key, kind, result, amount_minor, currency)
      VALUES ($1, 'charge', '{"status":"approved","reference":"sim_ch_before_crash"}', $2, 'EUR')`,
-    [r.orderId, r.order.totalMinor],
+    [`charge:${r.orderId}`, r.order.totalMinor],
   );
   await tk.publish('inventory.reserved', r);
   expect((await first('payment.processed', r.orderId)).providerReference).toBe('sim_ch_before_crash');
-  expect(await ledger(r.orderId)).toHaveLength(1);
+  expect(await ledger(`charge:${r.orderId}`)).toHaveLength(1);
 });
 
 it('refunds a charged order once when fulfillment fails, however often it is told', async () => {
@@ -225,7 +225,7 @@ it('dead-letters an order whose total cannot be charged, without touching the pr
   expect(
     sample(text, 'orderflow_consumer_dead_lettered_total', { topic: `${c.prefix}inventory.reserved` }),
   ).toBeGreaterThanOrEqual(1);
-  expect(await ledger(r.orderId)).toEqual([]);
+  expect(await ledger(`charge:${r.orderId}`)).toEqual([]);
   expect((await getJson(c.port, `/payments/${r.orderId}`)).status).toBe(404);
 });
 

@@ -12,13 +12,14 @@ import type { PaymentRefunded } from './events/payment.refunded';
 import type { OrderFulfilled } from './events/order.fulfilled';
 import type { FulfillmentFailed } from './events/fulfillment.failed';
 import type { NotificationSent } from './events/notification.sent';
+import type { NotificationFailed } from './events/notification.failed';
 export type { IoOrderflowCommon } from './events/order.validated';
 export type { IoOrderflowEvents as OrderRejectedTypes } from './events/order.rejected';
 export type { IoOrderflowEvents as InventoryRejectedTypes } from './events/inventory.rejected';
-export type { OrderCreated, OrderValidated, OrderRejected, InventoryReserved, InventoryRejected, InventoryReleased, PaymentProcessed, PaymentFailed, PaymentRefunded, OrderFulfilled, FulfillmentFailed, NotificationSent };
+export type { OrderCreated, OrderValidated, OrderRejected, InventoryReserved, InventoryRejected, InventoryReleased, PaymentProcessed, PaymentFailed, PaymentRefunded, OrderFulfilled, FulfillmentFailed, NotificationSent, NotificationFailed };
 
 /** Every event type; equal to its topic name. */
-export const EVENT_TYPES = ["order.created","order.validated","order.rejected","inventory.reserved","inventory.rejected","inventory.released","payment.processed","payment.failed","payment.refunded","order.fulfilled","fulfillment.failed","notification.sent"] as const;
+export const EVENT_TYPES = ["order.created","order.validated","order.rejected","inventory.reserved","inventory.rejected","inventory.released","payment.processed","payment.failed","payment.refunded","order.fulfilled","fulfillment.failed","notification.sent","notification.failed"] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 /** The TypeScript shape of each event type (latest schema version). */
@@ -35,7 +36,8 @@ export interface EventMap {
   'order.fulfilled': OrderFulfilled;
   'fulfillment.failed': FulfillmentFailed;
   'notification.sent': NotificationSent;
+  'notification.failed': NotificationFailed;
 }
 
 /** Latest schema version of each event type: what this code writes and reads. */
-export const LATEST_VERSION: Record<EventType, number> = {"order.created":1,"order.validated":1,"order.rejected":1,"inventory.reserved":1,"inventory.rejected":1,"inventory.released":1,"payment.processed":1,"payment.failed":1,"payment.refunded":1,"order.fulfilled":1,"fulfillment.failed":1,"notification.sent":1};
+export const LATEST_VERSION: Record<EventType, number> = {"order.created":1,"order.validated":1,"order.rejected":1,"inventory.reserved":1,"inventory.rejected":1,"inventory.released":1,"payment.processed":1,"payment.failed":1,"payment.refunded":1,"order.fulfilled":1,"fulfillment.failed":1,"notification.sent":1,"notification.failed":1};

@@ -83,6 +83,7 @@ export class BackgroundMetrics {
     const b = await relay.backlog();
     this.m.pending.set(b.pending);
     this.m.oldestAge.set(b.oldestAgeMs / 1000);
+    this.m.parked.set(b.parked);
   }
 
   private async attempt(what: string, fn: () => Promise<void>): Promise<void> {

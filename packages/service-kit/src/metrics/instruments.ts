@@ -45,6 +45,10 @@ export function platformInstruments() {
       'orderflow_outbox_oldest_pending_age_seconds',
       'Age of the oldest unpublished outbox row (refreshed in the background).',
     ),
+    parked: metricGauge(
+      'orderflow_outbox_parked',
+      'Outbox rows parked because the broker refuses them for good (refreshed in the background).',
+    ),
     leader: metricGauge('orderflow_relay_leader', '1 while this process holds the outbox relay lease.'),
   };
 }

@@ -39,6 +39,7 @@ const POSITION: Record<EventType, number> = {
   'payment.refunded': 5,
   'inventory.released': 5,
   'notification.sent': 6,
+  'notification.failed': 6,
 };
 
 /** Timeline order: by when it happened, then by journey position, then by id (total, so the result is stable). */

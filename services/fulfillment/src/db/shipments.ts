@@ -62,3 +62,16 @@ export async function findShipment(pool: Pool, orderId: string) {
     createdAt: (row.created_at as Date).toISOString(),
   };
 }
+
+/** Records that an order must not ship (its reservation expired); false if it was recorded already. */
+export async function cancelOrder(tx: ClientBase, orderId: string, reason: string, eventId: string): Promise<boolean> {
+  const r = await tx.query(
+    `INSERT INTO cancelled_orders (order_id, reason, event_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
+    [orderId, reason, eventId],
+  );
+  return r.rowCount === 1;
+}
+
+export async function isCancelled(tx: ClientBase, orderId: string): Promise<boolean> {
+  return ((await tx.query('SELECT 1 FROM cancelled_orders WHERE order_id = $1', [orderId])).rowCount ?? 0) > 0;
+}

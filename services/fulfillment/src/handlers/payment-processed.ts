@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EventHandler } from '@orderflow/service-kit';
 import { checkDeliverability, chooseCarrier, trackingNumber, type DeliverabilityPolicy } from '../domain/shipping';
-import { recordShipment } from '../db/shipments';
+import { isCancelled, recordShipment } from '../db/shipments';
 
 /**
  * When an order is paid, ship it: pick the carrier for the destination and issue a tracking number, or fail when no
@@ -14,7 +14,10 @@ export const onPaymentProcessed =
     const { orderId, order } = payment;
     const now = Date.now();
     const shipmentId = randomUUID();
-    const undeliverable = checkDeliverability(order.shippingAddress, policy);
+    // A payment that arrives after the reservation expired (payment deadline) is not shipped: payment refunds it.
+    const undeliverable = (await isCancelled(tx, orderId))
+      ? { code: 'RESERVATION_EXPIRED', message: 'the reservation expired before the payment arrived' }
+      : checkDeliverability(order.shippingAddress, policy);
     const carrier = chooseCarrier(order.shippingAddress.country);
     const tracking = trackingNumber(carrier, shipmentId);
     const isNew = await recordShipment(tx, {

@@ -93,3 +93,22 @@ export async function lockStockOfReservations(tx: ClientBase, orderIds: readonly
     [orderIds],
   );
 }
+
+/**
+ * Takes shipped units from available stock (on hand less reserved) for a reservation that no longer holds them;
+ * never below zero available. Returns whether every line could be taken.
+ */
+export async function takeAvailable(
+  tx: ClientBase,
+  lines: readonly { sku: string; quantity: number }[],
+): Promise<boolean> {
+  let all = true;
+  for (const { sku, quantity } of [...lines].sort((a, b) => (a.sku < b.sku ? -1 : 1))) {
+    const r = await tx.query(
+      `UPDATE stock SET on_hand = on_hand - $2, updated_at = now() WHERE sku = $1 AND on_hand - reserved >= $2`,
+      [sku, quantity],
+    );
+    all &&= r.rowCount === 1;
+  }
+  return all;
+}

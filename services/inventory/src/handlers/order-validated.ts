@@ -10,7 +10,7 @@ import { applyLevels, lockStock } from '../db/stock';
  * order forward) or inventory.rejected (with every shortage). An order that already holds a reservation is not
  * reserved twice.
  */
-export const onOrderValidated: EventHandler<'order.validated'> = async ({ orderId, order }, { tx, log }) => {
+export const onOrderValidated: EventHandler<'order.validated'> = async ({ orderId, order }, { tx, log, metadata }) => {
   if (await lockReservation(tx, orderId)) {
     log.warn('order already has a reservation; not reserved twice');
     return [];
@@ -30,7 +30,7 @@ export const onOrderValidated: EventHandler<'order.validated'> = async ({ orderI
   }
   const reservationId = randomUUID();
   await applyLevels(tx, stock, decision.levels);
-  await insertReservation(tx, { orderId, reservationId, lines: decision.lines });
+  await insertReservation(tx, { orderId, reservationId, lines: decision.lines }, metadata);
   log.info({ reservationId, lines: decision.lines }, 'stock reserved');
   return [{ type: 'inventory.reserved', event: { orderId, order, reservationId, reservedAt: now } }];
 };

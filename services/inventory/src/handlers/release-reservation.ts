@@ -1,14 +1,15 @@
 import type { Emit, HandlerContext } from '@orderflow/outbox';
 import type { Logger } from '@orderflow/service-kit';
 import { releaseLevels } from '../domain/reservation';
-import { lockReservation, setReservationStatus } from '../db/reservations';
+import { HELD, lockReservation, setReservationStatus } from '../db/reservations';
 import { applyLevels, lockStock } from '../db/stock';
 
 export type ReleaseReason = 'payment.failed' | 'fulfillment.failed';
 
 /**
- * Compensation shared by payment.failed and fulfillment.failed: a RESERVED reservation gives its units back to
- * available stock and becomes RELEASED; without one (never reserved, already released or shipped) nothing happens.
+ * Compensation shared by payment.failed and fulfillment.failed: a held reservation (RESERVED or PAID) gives its
+ * units back to available stock and becomes RELEASED; without one (never reserved, already released, expired or
+ * shipped) nothing happens.
  */
 export async function releaseReservation(
   orderId: string,
@@ -16,7 +17,7 @@ export async function releaseReservation(
   { tx, log }: Pick<HandlerContext, 'tx'> & { log: Logger },
 ): Promise<Emit[]> {
   const reservation = await lockReservation(tx, orderId);
-  if (reservation?.status !== 'RESERVED') {
+  if (!reservation || !HELD.includes(reservation.status)) {
     log.info({ status: reservation?.status ?? 'NONE' }, 'no held reservation to release');
     return [];
   }

@@ -1,5 +1,5 @@
 import { anOrder, aLine, aCustomer, anAddress } from '@orderflow/testing';
-import { validateOrder } from './validation';
+import { MAX_REASONS, validateOrder } from './validation';
 
 const policy = { supportedCurrencies: ['EUR', 'USD', 'GBP'], supportedCountries: ['DE', 'GB', 'US'] };
 const codes = (o: Parameters<typeof validateOrder>[0]) => validateOrder(o, policy).map((r) => r.code);
@@ -63,5 +63,41 @@ describe('validateOrder', () => {
   it('reports every broken rule at once', () => {
     const order = anOrder({ lines: [aLine({ quantity: 0, unitPriceMinor: 0 })], totalMinor: 5, currency: 'XXX' });
     expect(codes(order)).toEqual(['INVALID_QUANTITY', 'INVALID_UNIT_PRICE', 'TOTAL_MISMATCH', 'UNSUPPORTED_CURRENCY']);
+  });
+
+  it('rejects an order with more lines than the limit with one reason, not one per line', () => {
+    const lines = Array.from({ length: 8000 }, (_, i) => aLine({ sku: `S${i}`, quantity: 0 }));
+    const reasons = validateOrder(anOrder({ lines, totalMinor: 1 }), policy);
+    expect(reasons.map((r) => r.code)).toEqual(['TOO_MANY_LINES']);
+    expect(reasons[0]!.message).toBe('the order has 8000 lines; at most 100 are accepted');
+    expect(codes(anOrder({ lines: lines.slice(0, 3), totalMinor: 0 }))).not.toContain('TOO_MANY_LINES');
+  });
+
+  it('takes the line limit from the policy', () => {
+    const lines = [aLine({ sku: 'A' }), aLine({ sku: 'B' }), aLine({ sku: 'C' })];
+    expect(validateOrder(anOrder({ lines }), { ...policy, maxLines: 2 }).map((r) => r.code)).toEqual([
+      'TOO_MANY_LINES',
+    ]);
+  });
+
+  it('never derives a rejection much larger than the order: reasons are capped, quotes are cut', () => {
+    const lines = Array.from({ length: 100 }, (_, i) => aLine({ sku: `SKU-${'x'.repeat(60)}-${i}`, quantity: 0 }));
+    const order = anOrder({ lines, totalMinor: 1, customer: aCustomer({ email: `${'e'.repeat(250)}@` }) });
+    const reasons = validateOrder(order, policy);
+    expect(reasons).toHaveLength(MAX_REASONS);
+    expect(reasons[MAX_REASONS - 1]).toMatchObject({ code: 'MORE_REASONS', field: null });
+    expect(reasons[MAX_REASONS - 1]!.message).toMatch(/^and \d+ more problems/);
+    expect(JSON.stringify(reasons).length).toBeLessThan(JSON.stringify(order).length);
+    for (const r of reasons) expect(r.message.length).toBeLessThan(200);
+  });
+
+  it('rejects text fields over the contract limits, naming the field', () => {
+    const order = anOrder({
+      customer: aCustomer({ name: 'n'.repeat(201) }),
+      shippingAddress: anAddress({ postalCode: '1'.repeat(21) }),
+      lines: [aLine({ sku: 's'.repeat(65) })],
+    });
+    const r = validateOrder(order, policy).filter((x) => x.code === 'FIELD_TOO_LONG');
+    expect(r.map((x) => x.field)).toEqual(['customer.name', 'shippingAddress.postalCode', 'lines[0].sku']);
   });
 });

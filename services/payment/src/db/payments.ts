@@ -2,7 +2,7 @@ import type { ClientBase, Pool } from 'pg';
 import type { Payment, PaymentStatus } from '../domain/payment';
 
 const COLUMNS = `order_id, payment_id, status, amount_minor, currency, provider_reference, failure_code, failure_message,
-  correlation_id, charged_at, failed_at, refunded_at, refund_reference`;
+  correlation_id, charged_at, failed_at, refunded_at, refund_reference, customer`;
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
@@ -22,6 +22,7 @@ function toPayment(row: Record<string, any>) {
     failedAt: iso(row.failed_at),
     refundedAt: iso(row.refunded_at),
     refundReference: row.refund_reference as string | null,
+    customer: row.customer as { customerId: string; name: string; email: string } | null,
   };
 }
 
@@ -37,14 +38,14 @@ export async function lockPayment(tx: ClientBase, orderId: string): Promise<Paym
 export async function recordPayment(
   tx: ClientBase,
   p: Payment,
-  cause: { eventId: string; correlationId: string; at: number },
+  cause: { eventId: string; correlationId: string; at: number; customer?: unknown },
 ): Promise<boolean> {
   const r = await tx.query(
     `INSERT INTO payments (order_id, payment_id, status, amount_minor, currency, provider_reference, failure_code,
-                           failure_message, event_id, correlation_id, charged_at, failed_at)
+                           failure_message, event_id, correlation_id, charged_at, failed_at, customer)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
              CASE WHEN $3 = 'CHARGED' THEN to_timestamp($11 / 1000.0) END,
-             CASE WHEN $3 = 'FAILED' THEN to_timestamp($11 / 1000.0) END)
+             CASE WHEN $3 = 'FAILED' THEN to_timestamp($11 / 1000.0) END, $12::jsonb)
      ON CONFLICT (order_id) DO NOTHING`,
     [
       p.orderId,
@@ -58,6 +59,7 @@ export async function recordPayment(
       cause.eventId,
       cause.correlationId,
       cause.at,
+      cause.customer === undefined ? null : JSON.stringify(cause.customer),
     ],
   );
   return r.rowCount === 1;
@@ -87,4 +89,17 @@ export async function countByStatus(pool: Pool): Promise<Record<PaymentStatus, n
   const counts: Record<PaymentStatus, number> = { CHARGED: 0, FAILED: 0, REFUNDED: 0 };
   for (const row of r.rows) counts[row.status as PaymentStatus] = row.n;
   return counts;
+}
+
+/** Marks an order as never to be charged (its reservation expired first); false if it was already. */
+export async function voidOrder(tx: ClientBase, orderId: string, reason: string, eventId: string): Promise<boolean> {
+  const r = await tx.query(
+    `INSERT INTO voided_orders (order_id, reason, event_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
+    [orderId, reason, eventId],
+  );
+  return r.rowCount === 1;
+}
+
+export async function isVoided(tx: ClientBase, orderId: string): Promise<boolean> {
+  return ((await tx.query('SELECT 1 FROM voided_orders WHERE order_id = $1', [orderId])).rowCount ?? 0) > 0;
 }

@@ -8,14 +8,14 @@ const details = (overrides: Parameters<typeof anOrder>[0] = {}) => {
 };
 
 describe('chargeFor', () => {
-  it('charges the order total in its currency with the order id as idempotency key', () => {
+  it('charges the order total in its currency with a key in the charge namespace', () => {
     const order = details({
       lines: [aLine({ quantity: 3, unitPriceMinor: 1999 })],
       currency: 'GBP',
       paymentMethodToken: 'tok_ok_1',
     });
     expect(chargeFor('ord-9', order)).toEqual({
-      idempotencyKey: 'ord-9',
+      idempotencyKey: 'charge:ord-9',
       amountMinor: 5997,
       currency: 'GBP',
       token: 'tok_ok_1',

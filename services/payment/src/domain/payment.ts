@@ -37,7 +37,7 @@ export function chargeFor(orderId: string, order: IoOrderflowCommon.OrderDetails
     );
   }
   return {
-    idempotencyKey: orderId,
+    idempotencyKey: chargeKeyOf(orderId),
     amountMinor: order.totalMinor,
     currency: order.currency,
     token: order.paymentMethodToken,
@@ -56,6 +56,12 @@ export function paymentOf(orderId: string, paymentId: string, req: ChargeRequest
 export function needsRefund(payment: Payment | undefined): payment is Payment & { providerReference: string } {
   return payment?.status === 'CHARGED' && payment.providerReference !== null;
 }
+
+/**
+ * The provider idempotency key of an order's charge: one charge per order, however often it is retried. Charge and
+ * refund keys live in separate namespaces, so no order id can ever collide with another order's refund.
+ */
+export const chargeKeyOf = (orderId: string) => `charge:${orderId}`;
 
 /** The provider idempotency key of an order's refund: one refund per order, however often compensation is asked. */
 export const refundKeyOf = (orderId: string) => `refund:${orderId}`;

@@ -17,7 +17,8 @@ export interface ChargeRequest {
   token: string;
 }
 
-export type DeclineCode = 'DECLINED' | 'INSUFFICIENT_FUNDS';
+/** Why a charge did not happen: the provider's answers, or RESERVATION_EXPIRED (never sent to the provider). */
+export type DeclineCode = 'DECLINED' | 'INSUFFICIENT_FUNDS' | 'RESERVATION_EXPIRED';
 
 export type ChargeResult =
   { status: 'approved'; reference: string } | { status: 'declined'; code: DeclineCode; message: string };

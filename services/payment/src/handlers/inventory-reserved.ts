@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { EventHandler } from '@orderflow/service-kit';
 import { chargeFor, paymentOf } from '../domain/payment';
-import type { PaymentProvider } from '../domain/provider';
-import { lockPayment, recordPayment } from '../db/payments';
+import type { ChargeResult, PaymentProvider } from '../domain/provider';
+import { isVoided, lockPayment, recordPayment } from '../db/payments';
 
 /**
  * When stock is reserved for an order, charge the customer its total once (the order id is the provider's
@@ -17,11 +17,19 @@ export const onInventoryReserved =
       return [];
     }
     const charge = chargeFor(orderId, order);
-    const result = await provider.charge(charge);
+    // Its reservation expired (payment deadline) before we got to it: not charged, and the order ends here.
+    const result: ChargeResult = (await isVoided(tx, orderId))
+      ? { status: 'declined', code: 'RESERVATION_EXPIRED', message: 'the reservation expired before payment' }
+      : await provider.charge(charge);
     const payment = paymentOf(orderId, `pay_${randomUUID()}`, charge, result);
     const now = Date.now();
     if (
-      !(await recordPayment(tx, payment, { eventId: metadata.eventId, correlationId: metadata.correlationId, at: now }))
+      !(await recordPayment(tx, payment, {
+        eventId: metadata.eventId,
+        correlationId: metadata.correlationId,
+        at: now,
+        customer: order.customer,
+      }))
     ) {
       log.warn('order got a payment concurrently; not announced again');
       return [];

@@ -1,0 +1,87 @@
+import type { ClientBase } from 'pg';
+import { ident } from './sql';
+
+/** One numbered step of the outbox/inbox schema. `sql` gets the quoted schema name. */
+interface Migration {
+  version: number;
+  name: string;
+  sql: (s: string) => string;
+}
+
+/**
+ * The outbox and inbox tables of a service's schema, as numbered migrations (applied in order, each once, recorded
+ * in `<schema>.outbox_migrations`). Append new steps; never edit one that has shipped. Every step is also
+ * idempotent, so a schema created before the steps were recorded adopts them.
+ */
+export const OUTBOX_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'outbox and inbox',
+    sql: (s) => `
+      CREATE TABLE IF NOT EXISTS ${s}.outbox (
+        id           bigserial PRIMARY KEY,
+        topic        text        NOT NULL,
+        message_key  text,
+        payload      bytea       NOT NULL,
+        headers      jsonb       NOT NULL DEFAULT '{}'::jsonb,
+        event_id     text        NOT NULL,
+        event_type   text        NOT NULL,
+        created_at   timestamptz NOT NULL DEFAULT now(),
+        published_at timestamptz
+      );
+      CREATE INDEX IF NOT EXISTS outbox_unpublished_idx ON ${s}.outbox (id) WHERE published_at IS NULL;
+      CREATE INDEX IF NOT EXISTS outbox_published_at_idx ON ${s}.outbox (published_at) WHERE published_at IS NOT NULL;
+      CREATE TABLE IF NOT EXISTS ${s}.inbox (
+        event_id     text        PRIMARY KEY,
+        event_type   text        NOT NULL,
+        topic        text        NOT NULL,
+        kafka_partition integer  NOT NULL,
+        kafka_offset bigint      NOT NULL,
+        processed_at timestamptz NOT NULL DEFAULT now()
+      );`,
+  },
+  {
+    version: 2,
+    name: 'parked rows: set aside when the broker refuses them for good',
+    sql: (s) => `
+      ALTER TABLE ${s}.outbox ADD COLUMN IF NOT EXISTS parked_at timestamptz;
+      ALTER TABLE ${s}.outbox ADD COLUMN IF NOT EXISTS park_reason text;
+      ALTER TABLE ${s}.outbox ADD COLUMN IF NOT EXISTS discarded_at timestamptz;
+      DROP INDEX IF EXISTS ${s}.outbox_unpublished_idx;
+      CREATE INDEX IF NOT EXISTS outbox_pending_idx ON ${s}.outbox (id) WHERE published_at IS NULL AND parked_at IS NULL;
+      CREATE INDEX IF NOT EXISTS outbox_parked_key_idx ON ${s}.outbox (message_key, id)
+        WHERE published_at IS NULL AND parked_at IS NOT NULL AND discarded_at IS NULL;`,
+  },
+];
+
+/** Every step's SQL, for tests and tools that create an outbox schema in one go (idempotent). */
+export function outboxDdl(schema: string): string {
+  const s = ident(schema);
+  return OUTBOX_MIGRATIONS.map((m) => m.sql(s)).join('\n');
+}
+
+/**
+ * Applies the outbox steps `schema` has not had yet, each in its own transaction. The caller serialises replicas
+ * (service-kit's migrate holds an advisory lock of the schema).
+ */
+export async function migrateOutbox(c: ClientBase, schema: string): Promise<number[]> {
+  const s = ident(schema);
+  await c.query(`CREATE TABLE IF NOT EXISTS ${s}.outbox_migrations (
+    version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+  const done = new Set((await c.query(`SELECT version FROM ${s}.outbox_migrations`)).rows.map((r) => r.version));
+  const applied: number[] = [];
+  for (const m of OUTBOX_MIGRATIONS) {
+    if (done.has(m.version)) continue;
+    await c.query('BEGIN');
+    try {
+      await c.query(m.sql(s));
+      await c.query(`INSERT INTO ${s}.outbox_migrations (version, name) VALUES ($1, $2)`, [m.version, m.name]);
+      await c.query('COMMIT');
+    } catch (err) {
+      await c.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
+    applied.push(m.version);
+  }
+  return applied;
+}

@@ -1,0 +1,279 @@
+import type { Pool } from 'pg';
+import { errorCode, errorMessage, PermanentError } from '@orderflow/errors';
+import type { EventProcessor } from '@orderflow/outbox';
+import type { BackgroundTask, Logger } from '@orderflow/service-kit';
+import {
+  claimDue,
+  deliveryBacklog,
+  markFailed,
+  markSent,
+  reschedule,
+  type DueNotification,
+  type FailureCode,
+} from './db/notifications';
+import { CHANNEL, messageIdFor } from './domain/notification';
+import type { Template } from './domain/templates';
+import type { Mailer } from './mailer';
+
+export interface DeliveryOptions {
+  pool: Pool;
+  processor: EventProcessor;
+  mailer: Mailer;
+  mailFrom: string;
+  log: Logger;
+  /** Mails in flight at once. @default 8 */
+  concurrency?: number;
+  /** How long a claimed notification is reserved for its claimer (then another replica may send it). @default 30000 */
+  claimMs?: number;
+  /** Polling fallback when no consumer commit wakes the worker. @default 500 */
+  pollMs?: number;
+  /** First retry delay after a temporary failure; doubles per attempt. @default 1000 */
+  retryBaseMs?: number;
+  /** @default 300000 */
+  retryMaxMs?: number;
+  /** Attempts before a notification that keeps failing temporarily is given up (GAVE_UP). @default 10 */
+  maxAttempts?: number;
+}
+
+/** Times from the SMTP server's acceptance to the committed mark: the one window in which a crash resends. */
+class WindowSamples {
+  private readonly samples: number[] = [];
+  max = 0;
+  add(ms: number): void {
+    this.max = Math.max(this.max, ms);
+    this.samples.push(ms);
+    if (this.samples.length > 1000) this.samples.shift();
+  }
+  percentile(p: number): number {
+    if (this.samples.length === 0) return 0;
+    const sorted = [...this.samples].sort((a, b) => a - b);
+    return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+  }
+}
+
+/**
+ * Delivers what notification decided, after the decision committed: claims due notifications (SKIP LOCKED, so
+ * replicas share the work), sends them concurrently with the notification id as Message-ID, then marks each one
+ * delivered and announces notification.sent in one transaction. A rollback or a replay of the consumed events can
+ * never send again: only a crash between the SMTP server's acceptance and the mark resends (same Message-ID), once
+ * the claim expires. A temporary failure (4xx, server away) is retried with backoff for that notification alone; a
+ * permanent one (5xx, an address nodemailer cannot use) or too many temporary ones record the notification as
+ * failed and announce notification.failed. Nothing here holds a Kafka partition.
+ */
+export class DeliveryWorker implements BackgroundTask {
+  readonly name = 'notification-delivery';
+  private readonly o: Required<DeliveryOptions>;
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private wakeUp: (() => void) | undefined;
+  private signalled = false;
+  private delivered = 0;
+  private failed = 0;
+  private retried = 0;
+  private lastError: string | undefined;
+  private readonly window = new WindowSamples();
+
+  constructor(opts: DeliveryOptions) {
+    this.o = {
+      concurrency: 8,
+      claimMs: 30000,
+      pollMs: 500,
+      retryBaseMs: 1000,
+      retryMaxMs: 300_000,
+      maxAttempts: 10,
+      ...opts,
+    };
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wakeUp?.();
+    await this.loop;
+  }
+
+  wake(): void {
+    this.signalled = true;
+    this.wakeUp?.();
+  }
+
+  async health() {
+    const backlog = await deliveryBacklog(this.o.pool);
+    return { ok: this.running, detail: { ...this.stats(), ...backlog } };
+  }
+
+  stats() {
+    return {
+      delivered: this.delivered,
+      failed: this.failed,
+      retried: this.retried,
+      markWindowMs: { p50: this.window.percentile(50), p99: this.window.percentile(99), max: this.window.max },
+      ...(this.lastError ? { lastError: this.lastError } : {}),
+    };
+  }
+
+  async metrics(): Promise<string> {
+    const b = await deliveryBacklog(this.o.pool);
+    return [
+      `orderflow_notifications_delivered_total ${this.delivered}`,
+      `orderflow_notifications_failed_total ${this.failed}`,
+      `orderflow_notifications_retried_total ${this.retried}`,
+      `orderflow_notifications_pending ${b.pending}`,
+      `orderflow_notifications_oldest_pending_age_ms ${b.oldestAgeMs}`,
+      `orderflow_notification_mark_window_ms_max ${this.window.max}`,
+    ].join('\n');
+  }
+
+  private async run(): Promise<void> {
+    const limit = this.o.concurrency * 4;
+    while (this.running) {
+      try {
+        const due = await claimDue(this.o.pool, limit, this.o.claimMs);
+        await this.deliverAll(due);
+        if (due.length < limit) await this.sleep(this.o.pollMs);
+      } catch (err) {
+        this.lastError = errorMessage(err);
+        this.o.log.error({ err: this.lastError }, 'notification delivery round failed; retrying');
+        await this.sleep(Math.max(this.o.pollMs, 1000));
+      }
+    }
+  }
+
+  /** Sends every claimed notification, at most `concurrency` at a time. */
+  private async deliverAll(due: DueNotification[]): Promise<void> {
+    let next = 0;
+    const lane = async () => {
+      while (next < due.length) await this.deliver(due[next++]!);
+    };
+    await Promise.all(Array.from({ length: Math.min(this.o.concurrency, due.length) }, lane));
+  }
+
+  private async deliver(n: DueNotification): Promise<void> {
+    try {
+      await this.o.mailer.send({
+        to: n.recipient,
+        subject: n.subject,
+        text: n.body,
+        messageId: messageIdFor(n.notificationId, this.o.mailFrom),
+      });
+    } catch (err) {
+      await this.failedAttempt(n, err);
+      return;
+    }
+    const acceptedAt = Date.now();
+    await this.markDelivered(n, acceptedAt);
+    this.window.add(Date.now() - acceptedAt);
+  }
+
+  /**
+   * Marks the delivery and announces it in one transaction. The mail is out: retry the mark (database away) rather
+   * than give up, for as long as the claim holds; past it, another claimer would send again anyway.
+   */
+  private async markDelivered(n: DueNotification, sentAt: number): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.o.processor.transaction(async (tx) => {
+          if (!(await markSent(tx, n.notificationId, sentAt))) return;
+          await this.o.processor.emit(
+            tx,
+            [
+              {
+                type: 'notification.sent',
+                event: {
+                  orderId: n.orderId,
+                  notificationId: n.notificationId,
+                  channel: CHANNEL,
+                  recipient: n.recipient,
+                  template: n.template as Template,
+                  triggeredBy: n.triggeredByType,
+                  sentAt,
+                },
+              },
+            ],
+            { eventId: n.triggeredByEventId, correlationId: n.correlationId },
+          );
+        });
+        this.delivered += 1;
+        this.o.log.info({ orderId: n.orderId, notificationId: n.notificationId }, 'notification sent');
+        return;
+      } catch (err) {
+        this.lastError = errorMessage(err);
+        if (Date.now() - sentAt > this.o.claimMs) {
+          this.o.log.error({ err: this.lastError, notificationId: n.notificationId }, 'could not mark a sent mail');
+          return;
+        }
+        await new Promise((r) => setTimeout(r, Math.min(2000, 100 * 2 ** attempt)));
+      }
+    }
+  }
+
+  private async failedAttempt(n: DueNotification, err: unknown): Promise<void> {
+    const reason = errorMessage(err);
+    this.lastError = reason;
+    const permanent = err instanceof PermanentError;
+    if (!permanent && n.attempts < this.o.maxAttempts) {
+      const delay = Math.min(this.o.retryMaxMs, this.o.retryBaseMs * 2 ** (n.attempts - 1));
+      this.retried += 1;
+      this.o.log.warn(
+        { orderId: n.orderId, notificationId: n.notificationId, attempt: n.attempts, retryInMs: delay, err: reason },
+        'notification delivery failed temporarily; retrying later',
+      );
+      await reschedule(this.o.pool, n.notificationId, delay, reason);
+      return;
+    }
+    const code: FailureCode = !permanent
+      ? 'GAVE_UP'
+      : errorCode(err) === 'SMTP_ENVELOPE'
+        ? 'INVALID_ADDRESS'
+        : 'REJECTED';
+    await this.o.processor.transaction(async (tx) => {
+      if (!(await markFailed(tx, n.notificationId, code, reason))) return;
+      await this.o.processor.emit(
+        tx,
+        [
+          {
+            type: 'notification.failed',
+            event: {
+              orderId: n.orderId,
+              notificationId: n.notificationId,
+              channel: CHANNEL,
+              recipient: n.recipient,
+              template: n.template,
+              triggeredBy: n.triggeredByType,
+              reasonCode: code,
+              reason: reason.slice(0, 1000),
+              attempts: n.attempts,
+              failedAt: Date.now(),
+            },
+          },
+        ],
+        { eventId: n.triggeredByEventId, correlationId: n.correlationId },
+      );
+    });
+    this.failed += 1;
+    this.o.log.warn({ orderId: n.orderId, notificationId: n.notificationId, code, err: reason }, 'notification failed');
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (!this.running) return Promise.resolve();
+    if (this.signalled) {
+      this.signalled = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(t);
+        if (this.wakeUp === done) this.wakeUp = undefined;
+        this.signalled = false;
+        resolve();
+      };
+      const t = setTimeout(done, ms);
+      this.wakeUp = done;
+    });
+  }
+}
