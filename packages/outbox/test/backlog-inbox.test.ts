@@ -49,7 +49,7 @@ describe('backlog', () => {
     for (const r of rows) expect(r.published_at).toBeInstanceOf(Date);
     // The relay counts a batch once its UPDATE has returned, a moment after the marks are visible.
     await waitFor(() => relay.status().published === 3, { description: 'the relay to count its batch' });
-    expect(relay.status()).toEqual({ role: 'leader', published: 3 });
+    expect(relay.status()).toEqual({ role: 'leader', published: 3, parked: 0 });
     expect(new Set(eventIdsOf(await h.read(topic)))).toEqual(new Set(events.map((e) => e.eventId)));
     await relay.stop();
     expect(relay.status().role).toBe('stopped');
