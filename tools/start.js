@@ -10,7 +10,8 @@
  * Environment: DEMO_RATE (orders/s, default 20), DEMO_COUNT (default 100000), DEMO_MIX (upstream --mix),
  * BASE_PORT (default 3001: services on 3001..3006, their relays on 3101..3106), SMTP_PORT (default 2525),
  * DATABASE_URL (admin connection; default postgres://postgres@127.0.0.1:5432/orderflow), DEMO_DURATION_S (stop
- * by itself after that many seconds; default: run until Ctrl-C).
+ * by itself after that many seconds; default: run until Ctrl-C), TOPIC_PREFIX (isolated topics), START_LOCK_FILE
+ * (default .data/start.pid: one npm start at a time).
  */
 const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -27,6 +28,7 @@ const mailDir = path.join(root, '.data', 'mail');
 const ADMIN_TOKEN = env.ADMIN_TOKEN || 'dev-admin-token';
 const children = [];
 let stopping = false;
+const lockFile = path.resolve(root, env.START_LOCK_FILE || path.join('.data', 'start.pid'));
 
 const say = (msg) => process.stdout.write(`[start] ${msg}\n`);
 
@@ -48,12 +50,63 @@ async function ensureDatabase() {
   await c.end();
 }
 
+/**
+ * One `npm start` at a time: a second one would find the ports taken and report the first one's services as its
+ * own. The lock holds our pid; a lock whose process is gone (killed) is taken over.
+ */
+function takeLock() {
+  fs.mkdirSync(path.dirname(lockFile), { recursive: true });
+  for (;;) {
+    try {
+      fs.writeFileSync(lockFile, String(process.pid), { flag: 'wx' });
+      process.on('exit', () => {
+        try {
+          if (fs.readFileSync(lockFile, 'utf8') === String(process.pid)) fs.rmSync(lockFile, { force: true });
+        } catch {
+          /* already gone */
+        }
+      });
+      return;
+    } catch (err) {
+      if (/** @type {NodeJS.ErrnoException} */ (err).code !== 'EEXIST') throw err;
+      const pid = Number(fs.readFileSync(lockFile, 'utf8'));
+      if (pid && isAlive(pid)) {
+        throw new Error(`npm start is already running (pid ${pid}); stop it first (Ctrl-C there, or kill ${pid})`);
+      }
+      fs.rmSync(lockFile, { force: true });
+    }
+  }
+}
+
+function isAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return /** @type {NodeJS.ErrnoException} */ (err).code === 'EPERM';
+  }
+}
+
+/** Fails clearly when a port we need is taken (by anything: we would not know whose answers we read). */
+async function checkPortsFree(ports) {
+  const net = require('node:net');
+  for (const port of ports) {
+    const free = await new Promise((resolve) => {
+      const srv = net.createServer();
+      srv.once('error', () => resolve(false));
+      srv.listen(port, '0.0.0.0', () => srv.close(() => resolve(true)));
+    });
+    if (!free) throw new Error(`port ${port} is in use; set BASE_PORT / SMTP_PORT, or stop what uses it`);
+  }
+}
+
 function spawnProcess(name, file, args, extraEnv) {
   const out = fs.openSync(path.join(logDir, `${name}.log`), 'a');
+  // An IPC channel: if this process dies, even by kill -9, the services see it close and shut down.
   const child = spawn(process.execPath, [file, ...args], {
     cwd: root,
-    env: { ...env, ...extraEnv },
-    stdio: ['ignore', out, out],
+    env: { ...env, ORDERFLOW_SUPERVISED: '1', ...extraEnv },
+    stdio: ['ignore', out, out, 'ipc'],
   });
   child.on('exit', (code, signal) => {
     if (!stopping) say(`${name} exited (${signal || code}); see .logs/${name}.log`);
@@ -74,9 +127,12 @@ function serviceEnv(service, role, port) {
   };
 }
 
-async function waitReady(port, name, timeoutMs = 60000) {
+async function waitReady(port, name, child, timeoutMs = 60000) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`${name} exited while starting (${child.signalCode || child.exitCode}); see .logs/${name}.log`);
+    }
     try {
       const res = await fetch(`http://127.0.0.1:${port}/health/ready`);
       if (res.ok) return;
@@ -162,7 +218,9 @@ async function stopAll(mail) {
         ({ child }) =>
           new Promise((resolve) => {
             if (child.exitCode !== null || child.signalCode !== null) return resolve(undefined);
-            child.once('exit', resolve);
+            // A service drains within SHUTDOWN_TIMEOUT_MS (25 s); one that does not is killed, never left behind.
+            const kill = setTimeout(() => child.kill('SIGKILL'), 30000);
+            child.once('exit', () => (clearTimeout(kill), resolve(undefined)));
             child.kill('SIGTERM');
           }),
       ),
@@ -174,6 +232,9 @@ async function stopAll(mail) {
 
 async function main() {
   fs.mkdirSync(logDir, { recursive: true });
+  takeLock();
+  const ports = SERVICES.flatMap((_, i) => [basePort + i, basePort + 100 + i]);
+  await checkPortsFree([...ports, smtpPort]);
   run(process.execPath, ['tools/infra.js', 'up'], 'bringing up Kafka and the schema registry');
   run('npx', ['turbo', 'run', 'build', '--output-logs=errors-only'], 'building');
   await ensureDatabase();
@@ -184,24 +245,31 @@ async function main() {
   const setup = await ops.setupTopicsAndSchemas({
     brokers: (env.KAFKA_BROKERS || '127.0.0.1:9092').split(','),
     registryUrl: env.SCHEMA_REGISTRY_URL || 'http://127.0.0.1:8081/apis/ccompat/v7',
+    topicPrefix: env.TOPIC_PREFIX || '',
   });
   say(
     `topics: ${setup.created.length} created, ${setup.existing} existing; ${Object.keys(setup.schemas).length} subjects registered`,
   );
   const mail = await startMailSink();
   say(`mail sink listening on 127.0.0.1:${smtpPort}`);
-  process.on('SIGINT', () => stopAll(mail).then(() => process.exit(0)));
-  process.on('SIGTERM', () => stopAll(mail).then(() => process.exit(0)));
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => stopAll(mail).then(() => process.exit(0)));
 
   const { DEMO_STOCK } = require(path.join(root, 'packages/upstream/dist'));
-  SERVICES.forEach((s, i) => {
+  const launched = SERVICES.flatMap((s, i) => {
     const extra = s === 'inventory' ? { SEED_STOCK: JSON.stringify(DEMO_STOCK) } : {};
-    spawnProcess(s, `services/${s}/dist/main.js`, [], { ...serviceEnv(s, 'worker', basePort + i), ...extra });
-    spawnProcess(`${s}-relay`, `services/${s}/dist/main.js`, [], serviceEnv(s, 'relay', basePort + 100 + i));
+    const worker = spawnProcess(s, `services/${s}/dist/main.js`, [], {
+      ...serviceEnv(s, 'worker', basePort + i),
+      ...extra,
+    });
+    const relay = spawnProcess(
+      `${s}-relay`,
+      `services/${s}/dist/main.js`,
+      [],
+      serviceEnv(s, 'relay', basePort + 100 + i),
+    );
+    return [waitReady(basePort + i, s, worker), waitReady(basePort + 100 + i, `${s}-relay`, relay)];
   });
-  await Promise.all(
-    SERVICES.flatMap((s, i) => [waitReady(basePort + i, s), waitReady(basePort + 100 + i, `${s}-relay`)]),
-  );
+  await Promise.all(launched);
   say(`services ready on ports ${basePort}..${basePort + 5}, relays on ${basePort + 100}..${basePort + 105}`);
 
   const rate = env.DEMO_RATE || '20';

@@ -14,6 +14,8 @@ Commands:
                         send T's dead letters back to T (after fixing the cause); consumers are idempotent
   outbox list --service S
                         rows S's relay parked because the broker refused them for good (reason, rows held behind)
+  stuck [--analytics URL] [--limit N]
+                        orders waiting on a saga step past its deadline (analytics' STEP_DEADLINES), by step
   outbox retry|discard --service S --id N
                         put parked row N back in line (after fixing the cause) or give it up; held rows then flow
 
@@ -22,6 +24,8 @@ Options (environment in brackets):
   --registry URL        Confluent-compatible registry [SCHEMA_REGISTRY_URL] (default http://127.0.0.1:8081/apis/ccompat/v7)
   --topic-prefix P      prefix of every topic [TOPIC_PREFIX] (default '')
   --service S           a service name (outbox)
+  --analytics URL       analytics' HTTP address [ANALYTICS_URL] (default http://127.0.0.1:3006)
+  --limit N             most orders listed (stuck; default 100)
   --id N                an outbox row id (outbox)
   --partitions N        override the catalog's partition count (setup)
   --database-url URL    admin connection for db-bootstrap [DATABASE_ADMIN_URL or DATABASE_URL]
@@ -41,6 +45,8 @@ export async function main(argv: string[]): Promise<number> {
       topic: { type: 'string' },
       key: { type: 'string' },
       service: { type: 'string' },
+      analytics: { type: 'string', default: process.env.ANALYTICS_URL ?? 'http://127.0.0.1:3006' },
+      limit: { type: 'string', default: '100' },
       id: { type: 'string' },
       'database-url': {
         type: 'string',
@@ -80,6 +86,16 @@ export async function main(argv: string[]): Promise<number> {
     const topic = `${values['topic-prefix']}${values.topic}`;
     if (sub === 'list') print(await listDeadLetters({ brokers, topic }));
     else print(await redrive({ brokers, topic, ...(values.key ? { key: values.key } : {}) }));
+    return 0;
+  }
+  if (cmd === 'stuck') {
+    const url = `${values.analytics.replace(/\/$/, '')}/orders/stuck?limit=${encodeURIComponent(values.limit)}`;
+    const res = await fetch(url);
+    const body = (await res.json()) as { orders?: { step: string }[] };
+    if (!res.ok) throw new Error(`analytics answered ${res.status}: ${JSON.stringify(body)}`);
+    const byStep: Record<string, number> = {};
+    for (const o of body.orders ?? []) byStep[o.step] = (byStep[o.step] ?? 0) + 1;
+    print({ byStep, ...body });
     return 0;
   }
   if (cmd === 'outbox' && (sub === 'list' || sub === 'retry' || sub === 'discard')) {

@@ -51,11 +51,12 @@ export async function runService<C extends BaseConfig>(def: ServiceDefinition<C>
     metrics: async () => (await registry.metrics()) + background.text(),
   });
 
+  // Bind first: a port that is taken fails the start before anything consumes (readiness is 503 until running).
+  const server = await listen(app, config);
   relay?.start();
   await consumer?.start();
   for (const t of tasks) t.start();
   background.start();
-  const server = await listen(app, config);
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.HTTP_PORT;
   r.log.info({ port, role: config.ROLE, groupId: groupIdOf(config, name), schema: r.schema }, `${name} started`);
@@ -106,8 +107,11 @@ function backgroundMetrics<C extends BaseConfig>(
   });
 }
 
+/** Express 5 calls the listen callback with the error too (a taken port), instead of emitting it. */
 function listen(app: Express, config: BaseConfig): Promise<Server> {
-  return new Promise<Server>((resolve) => {
-    const s = app.listen(config.HTTP_PORT, config.HTTP_HOST, () => resolve(s));
+  return new Promise<Server>((resolve, reject) => {
+    const s = app.listen(config.HTTP_PORT, config.HTTP_HOST, (err?: Error) =>
+      err ? reject(new Error(`cannot listen on ${config.HTTP_HOST}:${config.HTTP_PORT}: ${err.message}`)) : resolve(s),
+    );
   });
 }

@@ -29,8 +29,12 @@ export async function closeServer(server: Server): Promise<void> {
   server.closeAllConnections();
 }
 
-/** SIGTERM/SIGINT run `stop` and exit; a stop that outlasts `timeoutMs` exits with 1. */
+/** SIGTERM/SIGINT (or a lost supervisor) run `stop` and exit; a stop that outlasts `timeoutMs` exits with 1. */
 export function exitOnSignals(stop: (reason: string) => Promise<void>, timeoutMs: number, log: Logger): void {
+  // Started by a supervisor with an IPC channel (npm start): when the supervisor is gone, even by kill -9, so are we.
+  if (process.send && process.env.ORDERFLOW_SUPERVISED === '1') {
+    process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
+  }
   for (const sig of ['SIGTERM', 'SIGINT'] as const) {
     process.once(sig, () => {
       const timer = setTimeout(() => {

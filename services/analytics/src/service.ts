@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { EventType } from '@orderflow/contracts';
-import type { BatchHandlers, Handlers, ServiceDefinition } from '@orderflow/service-kit';
+import { periodicTask, type BatchHandlers, type Handlers, type ServiceDefinition } from '@orderflow/service-kit';
+import { countStuck } from './db/stuck';
 import type { Config } from './config';
 import { onFulfillmentFailed, onOrderFulfilled } from './handlers/fulfillment-events';
 import { onInventoryRejected, onInventoryReleased, onInventoryReserved } from './handlers/inventory-events';
@@ -61,5 +62,20 @@ export function analytics(config: Config): ServiceDefinition<Config> {
     handlers,
     batchHandlers,
     routes,
+    background: ({ pool, log }) => {
+      let stuck: Record<string, number> = {};
+      return [
+        periodicTask({
+          name: 'stuck-orders',
+          intervalMs: config.STUCK_CHECK_MS,
+          run: async () => (stuck = await countStuck(pool, config.STEP_DEADLINES)),
+          log,
+          metrics: async () =>
+            Object.entries(stuck)
+              .map(([step, n]) => `orderflow_orders_stuck{step="${step}"} ${n}`)
+              .join('\n'),
+        }),
+      ];
+    },
   };
 }

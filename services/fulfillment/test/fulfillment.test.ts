@@ -3,7 +3,7 @@
  * database, schema, role and topic prefix.
  */
 import { randomUUID } from 'node:crypto';
-import { newMetadata, type OrderCreated, type PaymentProcessed } from '@orderflow/contracts';
+import { newMetadata, PAYMENT_DEADLINE_REASON, type OrderCreated, type PaymentProcessed } from '@orderflow/contracts';
 import { runService } from '@orderflow/service-kit';
 import { aLine, anAddress, anOrder, componentTest, getJson, waitFor } from '@orderflow/testing';
 import { readConfig } from '../src/config';
@@ -149,4 +149,30 @@ it('answers 404 as JSON for an order without a shipment', async () => {
     status: 404,
     body: { error: { code: 'NOT_FOUND', message: 'shipment of order nope not found' } },
   });
+});
+
+it('does not ship an order whose reservation expired: the late payment ends in fulfillment.failed', async () => {
+  const order = anOrder();
+  await tk.publish('inventory.released', {
+    metadata: newMetadata('inventory.released', 'inventory', undefined, { correlationId: order.orderId }),
+    orderId: order.orderId,
+    reservationId: `res-${randomUUID()}`,
+    lines: order.lines.map((l) => ({ sku: l.sku, quantity: l.quantity })),
+    reason: PAYMENT_DEADLINE_REASON,
+    releasedAt: Date.now(),
+  });
+  const payment = aPaymentFor(order);
+  await tk.publish('payment.processed', payment);
+  const [failed] = await waitFor(
+    async () => {
+      const f = (await tk.events('fulfillment.failed')).filter((e) => e.orderId === order.orderId);
+      return f.length > 0 && f;
+    },
+    { description: 'fulfillment.failed for the late payment' },
+  );
+  expect(failed).toMatchObject({ reasonCode: 'RESERVATION_EXPIRED' });
+  expect(failed!.metadata.causationId).toBe(payment.metadata.eventId);
+  await settled();
+  expect(await fulfilledFor(order.orderId)).toEqual([]);
+  expect((await shipment(order.orderId)).body).toMatchObject({ status: 'FAILED', failureCode: 'RESERVATION_EXPIRED' });
 });

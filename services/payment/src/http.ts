@@ -12,7 +12,7 @@ export function routes(router: Router, { pool }: ServiceDeps<Config>): void {
     const { orderId } = parseInput(orderIdParam, req.params);
     const payment = await findPayment(pool, orderId);
     if (!payment) throw notFound(`payment of order ${orderId}`);
-    const { customer: _customer, ...shown } = payment; // kept for refund notices, not for this endpoint
-    res.json(shown);
+    // The customer is kept for refund notices, not for this endpoint.
+    res.json({ ...payment, customer: undefined });
   });
 }

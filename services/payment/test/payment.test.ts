@@ -5,7 +5,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { newMetadata, type FulfillmentFailed, type InventoryReserved } from '@orderflow/contracts';
+import {
+  newMetadata,
+  PAYMENT_DEADLINE_REASON,
+  type FulfillmentFailed,
+  type InventoryReleased,
+  type InventoryReserved,
+} from '@orderflow/contracts';
 import { runService } from '@orderflow/service-kit';
 import { aLine, anOrder, componentTest, getJson, type OrderOverrides, waitFor } from '@orderflow/testing';
 import { readConfig } from '../src/config';
@@ -37,6 +43,18 @@ function reserved(overrides: OrderOverrides = {}): InventoryReserved {
     order: { customer, currency, lines, totalMinor, shippingAddress, paymentMethodToken },
     reservationId: `res-${randomUUID()}`,
     reservedAt: Date.now(),
+  };
+}
+
+/** inventory.released after the reservation's payment deadline passed. */
+function expired(r: InventoryReserved): InventoryReleased {
+  return {
+    metadata: newMetadata('inventory.released', 'inventory', undefined, { correlationId: r.orderId }),
+    orderId: r.orderId,
+    reservationId: r.reservationId,
+    lines: r.order.lines.map((l) => ({ sku: l.sku, quantity: l.quantity })),
+    reason: PAYMENT_DEADLINE_REASON,
+    releasedAt: Date.now(),
   };
 }
 
@@ -289,4 +307,44 @@ it("serves prom-client's /metrics: handler time per event type, lag per partitio
   expect(sample(text, 'orderflow_outbox_oldest_pending_age_seconds')).toBe(0);
   expect(sample(text, 'process_resident_memory_bytes')).toBeGreaterThan(0);
   expect(sample(text, 'nodejs_eventloop_lag_seconds')).toBeGreaterThanOrEqual(0);
+});
+
+it('refunds a charge whose reservation expired (a late payment), once, telling the customer', async () => {
+  const r = reserved({ totalMinor: 4200, lines: [aLine({ quantity: 1, unitPriceMinor: 4200 })] });
+  await tk.publish('inventory.reserved', r);
+  await first('payment.processed', r.orderId);
+  const release = expired(r);
+  await tk.publish('inventory.released', release);
+  await tk.publish('inventory.released', release); // redelivered
+  const refunded = await first('payment.refunded', r.orderId);
+  expect(refunded).toMatchObject({ amountMinor: 4200, reason: 'inventory.released', customer: r.order.customer });
+  expect(refunded.metadata.causationId).toBe(release.metadata.eventId);
+  // fulfillment.failed RESERVATION_EXPIRED follows (fulfillment refuses the late payment): still one refund.
+  const f = fulfillmentFailed(r);
+  await tk.publish('fulfillment.failed', f);
+  await settled(f.metadata.eventId, r.orderId);
+  expect(await ledger(`refund:${r.orderId}`)).toHaveLength(1);
+  expect(await eventsOf('payment.refunded', r.orderId)).toHaveLength(1);
+});
+
+it('never charges an order whose reservation expired before it was charged', async () => {
+  const r = reserved();
+  const release = expired(r);
+  await tk.publish('inventory.released', release);
+  await settled(release.metadata.eventId, r.orderId);
+  await tk.publish('inventory.reserved', r);
+  const failed = await first('payment.failed', r.orderId);
+  expect(failed).toMatchObject({ reasonCode: 'RESERVATION_EXPIRED' });
+  expect(await ledger(`charge:${r.orderId}`)).toEqual([]);
+  expect(await eventsOf('payment.processed', r.orderId)).toEqual([]);
+});
+
+it('ignores releases for other reasons', async () => {
+  const r = reserved();
+  await tk.publish('inventory.reserved', r);
+  await first('payment.processed', r.orderId);
+  const release = { ...expired(r), reason: 'fulfillment.failed' };
+  await tk.publish('inventory.released', release);
+  await settled(release.metadata.eventId, r.orderId);
+  expect(await eventsOf('payment.refunded', r.orderId)).toEqual([]);
 });

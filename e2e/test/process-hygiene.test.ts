@@ -1,0 +1,127 @@
+/**
+ * Process hygiene of `npm start` and of a service process: a second npm start fails clearly instead of reporting
+ * the first one's services as its own; a signal to npm start's process (not only Ctrl-C in a terminal) leaves no
+ * process behind, and neither does a kill -9 of it; a service that cannot bind its HTTP port exits non-zero.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { createTestDatabase, freePort, testEnv, uniquePrefix, waitFor } from '@orderflow/testing';
+
+const root = path.resolve(__dirname, '..', '..');
+
+function run(file: string, env: NodeJS.ProcessEnv) {
+  const child = spawn(process.execPath, [file], { cwd: root, env: { ...process.env, ...env } });
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, exited, output: () => output };
+}
+
+const listening = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const s = net.connect({ port, host: '127.0.0.1' });
+    s.once('connect', () => (s.destroy(), resolve(true)));
+    s.once('error', () => resolve(false));
+  });
+
+/** BASE_PORT with its 6 service ports and 6 relay ports (+100) free. */
+async function freeBase(): Promise<number> {
+  for (;;) {
+    const base = 20000 + Math.floor(Math.random() * 20000);
+    const ports = [0, 1, 2, 3, 4, 5].flatMap((i) => [base + i, base + 100 + i]);
+    if (!(await Promise.all(ports.map(listening))).some(Boolean)) return base;
+  }
+}
+async function ready(p: { output(): string; exited: Promise<number | null> }) {
+  let exited = false;
+  void p.exited.then(() => (exited = true));
+  await waitFor(() => p.output().includes('services ready') || exited, { timeoutMs: 200_000 }).catch(() => undefined);
+  if (!p.output().includes('services ready'))
+    throw new Error(`npm start did not get ready:\n${p.output().slice(-3000)}`);
+}
+const portsOf = (base: number) => [0, 1, 2, 3, 4, 5].flatMap((i) => [base + i, base + 100 + i]);
+
+describe('npm start', () => {
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  beforeAll(async () => {
+    db = await createTestDatabase('start');
+  });
+  afterAll(() => db?.drop());
+
+  async function startPlatform(base: number, lock: string, prefix: string) {
+    const env = {
+      BASE_PORT: String(base),
+      SMTP_PORT: String(await freePort()),
+      DATABASE_URL: db.url,
+      KAFKA_BROKERS: testEnv().brokers.join(','),
+      SCHEMA_REGISTRY_URL: testEnv().registryUrl,
+      TOPIC_PREFIX: prefix,
+      START_LOCK_FILE: lock,
+      DEMO_RATE: '2',
+    };
+    return { env, ...run('tools/start.js', env) };
+  }
+
+  it('refuses a second start, and a signal to it leaves no process behind', async () => {
+    const lock = path.join(os.tmpdir(), `${uniquePrefix('lock')}pid`);
+    const base = await freeBase();
+    const first = await startPlatform(base, lock, uniquePrefix('start'));
+    await ready(first);
+
+    const second = run('tools/start.js', { ...first.env, BASE_PORT: String(await freeBase()) });
+    expect(await second.exited).toBe(1);
+    expect(second.output()).toMatch(/already running \(pid \d+\)/);
+    expect(await listening(base)).toBe(true); // the first one is untouched
+
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+    for (const port of portsOf(base)) expect(await listening(port)).toBe(false);
+  }, 300_000);
+
+  it('a kill -9 of npm start takes its services down with it', async () => {
+    const lock = path.join(os.tmpdir(), `${uniquePrefix('lock')}pid`);
+    const base = await freeBase();
+    const p = await startPlatform(base, lock, uniquePrefix('start'));
+    await ready(p);
+    p.child.kill('SIGKILL');
+    await p.exited;
+    await waitFor(async () => !(await Promise.all(portsOf(base).map(listening))).some(Boolean), {
+      timeoutMs: 60_000,
+      description: 'every service of the killed npm start gone',
+    });
+  }, 300_000);
+});
+
+describe('a service process', () => {
+  it('exits non-zero when it cannot bind its HTTP port', async () => {
+    const db = await createTestDatabase('bind');
+    const blocker = net.createServer();
+    const port = await freePort();
+    await new Promise<void>((r) => blocker.listen(port, '127.0.0.1', () => r()));
+    let svc: ReturnType<typeof run> | undefined;
+    try {
+      const u = new URL(db.url);
+      u.username = 'order_validator_svc';
+      u.password = 'orderflow';
+      svc = run('services/order-validator/dist/main.js', {
+        DATABASE_URL: u.toString(),
+        DATABASE_ADMIN_URL: db.url,
+        KAFKA_BROKERS: testEnv().brokers.join(','),
+        SCHEMA_REGISTRY_URL: testEnv().registryUrl,
+        TOPIC_PREFIX: uniquePrefix('bind'),
+        HTTP_PORT: String(port),
+        HTTP_HOST: '127.0.0.1',
+      });
+      const code = await Promise.race([svc.exited, new Promise((r) => setTimeout(() => r('timeout'), 60_000))]);
+      expect(code).toBe(1);
+      expect(svc.output()).toMatch(/cannot listen on 127\.0\.0\.1:\d+/);
+    } finally {
+      (svc?.child as ChildProcess | undefined)?.kill('SIGKILL');
+      blocker.close();
+      await db.drop();
+    }
+  }, 90_000);
+});
