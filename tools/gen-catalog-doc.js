@@ -28,10 +28,7 @@ function render() {
   out.push('| Topic (= event type) | Key | Partitions | Retention | Subject | Producer | Consumers | Versions |');
   out.push('|---|---|---|---|---|---|---|---|');
   for (const t of catalog.topics) {
-    const versions = schemas
-      .get(t.eventType)
-      .map((v) => `v${v.version}`)
-      .join(', ');
+    const versions = (schemas.get(t.eventType) ?? []).map((v) => `v${v.version}`).join(', ');
     const retention = t.retentionMs < 0 ? 'forever' : `${Math.round(t.retentionMs / 86400000)} d`;
     out.push(
       `| \`${t.topic}\` | ${t.key} | ${t.partitions} | ${retention} | \`${t.subject}\` | ${t.producer} | ${t.consumers.join(', ')} | ${versions} |`,
@@ -44,7 +41,8 @@ function render() {
   );
   out.push('');
   for (const t of catalog.topics) {
-    const latest = schemas.get(t.eventType).at(-1).schema;
+    const latest = schemas.get(t.eventType)?.at(-1)?.schema;
+    if (!latest) throw new Error(`${t.eventType}: no schema version`);
     out.push(`<details><summary><code>${t.eventType}</code> — ${latest.doc}</summary>`);
     out.push('');
     out.push('| Field | Type | Meaning |');

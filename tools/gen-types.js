@@ -29,6 +29,7 @@ function render() {
   for (const [type, versions] of schemas) {
     schemaObj[type] = versions.map((v) => ({ version: v.version, schema: v.schema }));
     const latest = versions[versions.length - 1];
+    if (!latest) throw new Error(`${type}: no schema version`);
     const warn = console.warn;
     console.warn = () => undefined; // avro-ts calls TypeScript factory functions that warn of their deprecation
     const ts = toTypeScript(latest.schema);

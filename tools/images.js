@@ -77,6 +77,7 @@ function run(cmd, args, o = {}) {
 }
 
 /** @param {string} msg */
+/** @param {string} msg @returns {never} */
 function fail(msg) {
   process.stderr.write(`images: ${msg}\n`);
   process.exit(1);

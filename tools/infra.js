@@ -102,7 +102,7 @@ async function registryHealthy() {
   try {
     const res = await fetchWithTimeout(`http://${config.host}:${config.registryPort}/health/ready`, 1500);
     if (!res.ok) return false;
-    const body = await res.json();
+    const body = /** @type {{ status?: string }} */ (await res.json());
     return body.status === 'UP';
   } catch {
     return false;
@@ -134,6 +134,8 @@ function startDetached(name, cmd, args, opts = {}) {
   const out = fs.openSync(path.join(config.logDir, `${name}.log`), 'a');
   const child = spawn(cmd, args, { detached: true, stdio: ['ignore', out, out], ...opts });
   child.unref();
+  // The data directory may not exist yet: a test's own broker in a checkout whose `up` found everything running.
+  fs.mkdirSync(config.dataDir, { recursive: true });
   fs.writeFileSync(pidFile(name), String(child.pid));
   return child.pid;
 }
@@ -264,7 +266,7 @@ async function ensureRegistryDatabase(database = config.registryDatabase) {
     await client.connect();
   } catch (e) {
     throw new InfraError(
-      `PostgreSQL is not reachable at ${redact(config.databaseUrl)} (${e.message}). Start it or set DATABASE_URL.`,
+      `PostgreSQL is not reachable at ${redact(config.databaseUrl)} (${e instanceof Error ? e.message : String(e)}). Start it or set DATABASE_URL.`,
     );
   }
   try {
@@ -377,7 +379,7 @@ async function status() {
     pgState = `up (PostgreSQL ${r.rows[0].server_version})`;
     await c.end();
   } catch (e) {
-    pgState = `down (${e.message})`;
+    pgState = `down (${e instanceof Error ? e.message : String(e)})`;
   }
   rows.push(['postgres', redact(config.databaseUrl), '-', pgState]);
   rows.push([

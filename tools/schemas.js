@@ -51,7 +51,7 @@ function loadCatalog() {
   return JSON.parse(fs.readFileSync(path.join(schemasDir, 'topics.json'), 'utf8'));
 }
 
-/** @returns {Map<string, {version:number, file:string, schema:object}[]>} event type -> versions, ascending */
+/** @returns {Map<string, {version:number, file:string, schema:any}[]>} event type -> versions, ascending */
 function loadEventSchemas(dir = schemasDir) {
   const common = loadCommonTypes();
   const catalog = loadCatalog();
@@ -61,7 +61,7 @@ function loadEventSchemas(dir = schemasDir) {
     const versions = fs
       .readdirSync(d)
       .map((f) => /^v(\d+)\.avsc$/.exec(f))
-      .filter(Boolean)
+      .flatMap((m) => (m ? [m] : []))
       .map((m) => ({ version: Number(m[1]), file: path.join(d, m[0]) }))
       .sort((a, b) => a.version - b.version);
     versions.forEach((v, i) => {

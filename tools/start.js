@@ -75,7 +75,7 @@ function takeLock() {
       });
       return;
     } catch (err) {
-      if (err.code !== 'EEXIST') throw err;
+      if (/** @type {NodeJS.ErrnoException} */ (err).code !== 'EEXIST') throw err;
       const pid = Number(fs.readFileSync(lockFile, 'utf8'));
       if (pid && isAlive(pid)) {
         throw new Error(`npm start is already running (pid ${pid}); stop it first (Ctrl-C there, or kill ${pid})`);
@@ -90,7 +90,7 @@ function isAlive(pid) {
     process.kill(pid, 0);
     return true;
   } catch (err) {
-    return err.code === 'EPERM';
+    return /** @type {NodeJS.ErrnoException} */ (err).code === 'EPERM';
   }
 }
 
@@ -167,6 +167,7 @@ async function startMailSink() {
   return { sink, close: async () => (clearInterval(timer), sink.close()) };
 }
 
+/** @returns {Promise<any>} the parsed body, or undefined when the service does not answer */
 async function getJson(port, p) {
   try {
     const res = await fetch(`http://127.0.0.1:${port}${p}`);
@@ -226,10 +227,10 @@ async function stopAll(mail) {
       group.map(
         ({ child }) =>
           new Promise((resolve) => {
-            if (child.exitCode !== null || child.signalCode !== null) return resolve();
+            if (child.exitCode !== null || child.signalCode !== null) return resolve(undefined);
             // A service drains within SHUTDOWN_TIMEOUT_MS (25 s); one that does not is killed, never left behind.
             const kill = setTimeout(() => child.kill('SIGKILL'), 30000);
-            child.once('exit', () => (clearTimeout(kill), resolve()));
+            child.once('exit', () => (clearTimeout(kill), resolve(undefined)));
             child.kill('SIGTERM');
           }),
       ),

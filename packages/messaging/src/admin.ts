@@ -11,6 +11,13 @@ export interface TopicSettings {
   replicationFactor?: number;
 }
 
+/** Unconsumed records of one partition for one consumer group. */
+export interface PartitionLag {
+  topic: string;
+  partition: number;
+  lag: number;
+}
+
 /** Topic and consumer-group administration (create topics, lag, offset resets for replays). */
 export class KafkaAdmin {
   private readonly admin: Admin;
@@ -82,6 +89,26 @@ export class KafkaAdmin {
     const existing = new Set(await this.admin.listTopics());
     const present = topics.filter((t) => existing.has(t));
     if (present.length) await this.admin.deleteTopics({ topics: present });
+  }
+
+  /**
+   * Records not yet consumed by `groupId`, per partition: the high watermark minus the committed offset (or minus
+   * the low watermark where the group has committed nothing yet). Two round trips per topic; for a background
+   * gauge, not for a per-scrape query.
+   */
+  async partitionLag(groupId: string, topics: readonly string[]): Promise<PartitionLag[]> {
+    const out: PartitionLag[] = [];
+    const committed = await this.admin.fetchOffsets({ groupId, topics: [...topics] });
+    for (const t of committed) {
+      const ends = new Map((await this.admin.fetchTopicOffsets(t.topic)).map((e) => [e.partition, e]));
+      for (const p of t.partitions) {
+        const end = ends.get(p.partition);
+        const high = Number(end?.high ?? 0);
+        const at = Number(p.offset) < 0 ? Number(end?.low ?? 0) : Number(p.offset);
+        out.push({ topic: t.topic, partition: p.partition, lag: Math.max(0, high - at) });
+      }
+    }
+    return out;
   }
 
   /** Records not yet consumed by `groupId`, per topic (sum over partitions). */

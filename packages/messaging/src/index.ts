@@ -12,7 +12,7 @@ export type {
 } from './consumer';
 export type { StalledPartition } from './stalls';
 export { KafkaAdmin } from './admin';
-export type { TopicSettings } from './admin';
+export type { PartitionLag, TopicSettings } from './admin';
 export { readTopic } from './read';
 export { redriveDeadLetters } from './redrive';
 export type { RedriveOptions } from './redrive';

@@ -29,7 +29,11 @@ export interface ProcessorOptions {
   codec: EventCodec;
   /** The service name: events' `source`. */
   source: string;
-  /** Supplies the W3C traceparent of the current span, carried in the outbox row and on to Kafka. */
+  /**
+   * Supplies the W3C traceparent of the current span, carried in the outbox row and on to Kafka. Without it (tracing
+   * off), events caused by a consumed record carry that record's traceparent unchanged: the trace id survives the
+   * saga at no cost.
+   */
   traceparent?: () => string | undefined;
   /** Runs around the processing of each record (a tracing span, say); traceparent() is read inside it. */
   around?: <R>(message: InboundMessage, fn: () => Promise<R>) => Promise<R>;
@@ -179,7 +183,8 @@ export class EventProcessor {
     const { message, metadata } = d;
     if (!claimed && !(await claimInbox(tx, this.o.schema, this.inboxEntry(d)))) return null;
     const emits = (await handle(d.event, { tx, message, metadata })) ?? [];
-    return this.toRecords(emits, { eventId: metadata.eventId, correlationId: metadata.correlationId });
+    const cause = { eventId: metadata.eventId, correlationId: metadata.correlationId };
+    return this.toRecords(emits, cause, message.headers.traceparent);
   }
 
   /** Serialises and appends events to the outbox in `tx` (also for state changes that start from HTTP). */
@@ -187,7 +192,8 @@ export class EventProcessor {
     await appendToOutbox(tx, this.o.schema, await this.toRecords(emits, cause));
   }
 
-  private async toRecords(emits: readonly Emit[], cause?: Cause): Promise<OutboxRecord[]> {
+  private async toRecords(emits: readonly Emit[], cause?: Cause, inboundTraceparent?: string): Promise<OutboxRecord[]> {
+    const traceparent = this.o.traceparent ? this.o.traceparent() : inboundTraceparent;
     const records: OutboxRecord[] = [];
     for (const e of emits) {
       const metadata = newMetadata(e.type, this.o.source, cause);
@@ -196,7 +202,7 @@ export class EventProcessor {
         topic: this.o.codec.topicOf(e.type),
         key: e.event.orderId,
         payload,
-        headers: cloudEventHeaders(metadata, e.event.orderId, this.o.traceparent?.()),
+        headers: cloudEventHeaders(metadata, e.event.orderId, traceparent),
         eventId: metadata.eventId,
         eventType: e.type,
       });

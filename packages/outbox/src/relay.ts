@@ -26,6 +26,19 @@ export interface RelayOptions {
    */
   maxRecordBytes?: number;
   logger?: Logger;
+  /** Told of every published batch (Prometheus counters and histograms live in service-kit). */
+  metrics?: RelayMetrics;
+  /** Wraps each send to the broker (producer spans, in service-kit); may rewrite the records' headers. */
+  aroundSend?: (messages: OutboundMessage[], send: (messages: OutboundMessage[]) => Promise<void>) => Promise<void>;
+}
+
+/** What the relay reports after each published batch; calls must be cheap (counter increments). */
+export interface RelayMetrics {
+  /**
+   * Rows the broker acknowledged and the relay marked published, with their creation times (epoch ms): the time
+   * from the writing transaction to publication is the relay's pickup latency.
+   */
+  published(rows: { topic: string; createdAt: number }[]): void;
 }
 
 export interface RelayStatus {
@@ -42,6 +55,7 @@ interface Row {
   message_key: string | null;
   payload: Buffer;
   headers: Record<string, string>;
+  created_at: Date;
 }
 
 /**
@@ -54,7 +68,8 @@ interface Row {
  * consumers deduplicate on the event id.
  */
 export class OutboxRelay {
-  private readonly o: Required<Omit<RelayOptions, 'logger'>> & { logger: Logger };
+  private readonly o: Required<Omit<RelayOptions, 'logger' | 'metrics' | 'aroundSend'>> &
+    Pick<RelayOptions, 'metrics' | 'aroundSend'> & { logger: Logger };
   private session: Client | undefined;
   private running = false;
   private role: RelayStatus['role'] = 'stopped';
@@ -173,7 +188,7 @@ export class OutboxRelay {
     if (!s) throw new Error('relay session lost');
     const o = ident(this.o.schema);
     const { rows } = await s.query<Row>(
-      `SELECT id, topic, message_key, payload, headers FROM ${o}.outbox r
+      `SELECT id, topic, message_key, payload, headers, created_at FROM ${o}.outbox r
        WHERE published_at IS NULL AND parked_at IS NULL
          AND NOT EXISTS (SELECT 1 FROM ${o}.outbox p
                          WHERE p.published_at IS NULL AND p.parked_at IS NOT NULL AND p.discarded_at IS NULL
@@ -193,7 +208,7 @@ export class OutboxRelay {
       } else sendable.push(r);
     }
     try {
-      await this.o.producer.send(sendable.map(toMessage));
+      await this.send(sendable.map(toMessage));
       await this.mark(sendable);
     } catch (err) {
       if (!(err instanceof RecordRejectedError)) throw err;
@@ -209,7 +224,7 @@ export class OutboxRelay {
     for (const r of rows) {
       if (blocked.has(r.message_key)) continue;
       try {
-        await this.o.producer.send([toMessage(r)]);
+        await this.send([toMessage(r)]);
         await this.mark([r]);
       } catch (err) {
         if (!(err instanceof RecordRejectedError)) throw err;
@@ -232,6 +247,12 @@ export class OutboxRelay {
     );
     if (marked.rowCount !== rows.length) throw new Error('relay lease lost: another session publishes this outbox');
     this.published += rows.length;
+    this.o.metrics?.published(rows.map((r) => ({ topic: r.topic, createdAt: r.created_at.getTime() })));
+  }
+
+  private send(messages: OutboundMessage[]): Promise<void> {
+    const send = (m: OutboundMessage[]) => this.o.producer.send(m);
+    return this.o.aroundSend ? this.o.aroundSend(messages, send) : send(messages);
   }
 
   private async park(r: Row, reason: string): Promise<void> {

@@ -1,3 +1,5 @@
+// First: the instrumentations must be installed before express and pg are loaded (see instrument.ts).
+import './instrument';
 export { createLogger } from './logger';
 export type { Logger } from './logger';
 export { baseConfigSchema, loadConfig, passwordOf, DEMO_ADMIN_TOKEN } from './config';
@@ -7,7 +9,15 @@ export { createHttpApp, HttpError, listen, notFound, parseInput, requireBearer, 
 export { newPassword, passwordFile, readSecretFile, scramVerifier, tokenMatches, verifierMatches } from './secrets';
 export { MAX_BODY_BYTES, MAX_URL_LENGTH } from './http-input';
 export type { HealthCheck, HttpAppOptions } from './http';
-export { initTracing, shutdownTracing, withConsumerSpan, currentTraceparent } from './tracing';
+export {
+  initTracing,
+  shutdownTracing,
+  tracingEnabled,
+  withConsumerSpan,
+  withProducerSpans,
+  withRecordSpans,
+  currentTraceparent,
+} from './tracing';
 export { runService } from './runtime';
 export type {
   BackgroundTask,
@@ -20,5 +30,6 @@ export type {
   ServiceDefinition,
   ServiceDeps,
 } from './runtime';
+export { metricCounter, metricGauge, metricHistogram, FAST_BUCKETS, SLOW_BUCKETS } from './metrics';
 export { periodicTask } from './periodic';
 export type { PeriodicOptions } from './periodic';

@@ -1,6 +1,6 @@
 import { errorMessage } from '@orderflow/errors';
 import type { Logger } from './logger';
-import type { BackgroundTask } from './runtime';
+import type { BackgroundTask } from './definition';
 
 export interface PeriodicOptions {
   name: string;

@@ -15,7 +15,7 @@ module.exports = async function globalSetup() {
   }
   const brokers = (process.env.KAFKA_BROKERS || '127.0.0.1:9092').split(',');
   const registry = process.env.SCHEMA_REGISTRY_URL || 'http://127.0.0.1:8081/apis/ccompat/v7';
-  const [host, port] = brokers[0].split(':');
+  const [host, port] = (brokers[0] ?? '').split(':');
   const open = await new Promise((resolve) => {
     const s = net.connect({ host, port: Number(port) });
     s.once('connect', () => (s.destroy(), resolve(true)));

@@ -19,3 +19,5 @@ export { Component, componentTest } from './component';
 export type { ComponentOptions, StartComponent, TestDatabase } from './component';
 export { Platform, terminalStage, ADMIN_TOKEN, READ_TOKEN, SERVICES } from './platform';
 export type { ServiceName } from './platform';
+export { startOtlpReceiver, SpanKind } from './otlp';
+export type { OtlpReceiver, ReceivedSpan } from './otlp';

@@ -22,6 +22,7 @@ export function serviceEnv(
     HTTP_HOST: '127.0.0.1',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     RELAY_POLL_MS: '200',
+    METRICS_REFRESH_MS: '300',
     ...extra,
   };
 }

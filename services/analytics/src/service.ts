@@ -10,6 +10,7 @@ import { onOrderCreated, onOrderRejected, onOrderValidated } from './handlers/or
 import { onPaymentFailed, onPaymentProcessed, onPaymentRefunded } from './handlers/payment-events';
 import { record, type Observe } from './handlers/record';
 import { routes } from './http';
+import { observeStages } from './metrics';
 
 export const SERVICE_NAME = 'analytics';
 
@@ -37,9 +38,11 @@ const OBSERVE: { [T in EventType]: Observe<T> } = {
 function handlersFor<T extends EventType>(type: T) {
   const observe = OBSERVE[type] as Observe<EventType>;
   return {
-    single: ((event, { tx, metadata, message, log }) =>
-      record(tx, type, [{ event, metadata, message }], observe, log)) as NonNullable<Handlers[T]>,
-    batch: ((items, { tx, log }) => record(tx, type, items, observe, log)) as NonNullable<BatchHandlers[T]>,
+    single: (async (event, { tx, metadata, message, log }) =>
+      observeStages(await record(tx, type, [{ event, metadata, message }], observe, log))) as NonNullable<Handlers[T]>,
+    batch: (async (items, { tx, log }) => observeStages(await record(tx, type, items, observe, log))) as NonNullable<
+      BatchHandlers[T]
+    >,
   };
 }
 

@@ -126,9 +126,15 @@ it('50 concurrent orders for 10 units: exactly 10 reserved, 40 rejected, stock n
   );
   expect(await stockOf(s)).toEqual({ sku: s, onHand: 10, reserved: 10, available: 0 });
   expect(Math.min(...seenAvailable)).toBeGreaterThanOrEqual(0);
-  const metrics = await (await fetch(`http://127.0.0.1:${c.port}/metrics`)).text();
-  const reservedUnits = /orderflow_inventory_reserved_units\{service="inventory"\} (\d+)/.exec(metrics)?.[1];
-  expect(Number(reservedUnits)).toBeGreaterThanOrEqual(10);
+  // The service's own figures are refreshed in the background (no query per scrape): wait for the next refresh.
+  await waitFor(
+    async () => {
+      const metrics = await (await fetch(`http://127.0.0.1:${c.port}/metrics`)).text();
+      const reservedUnits = /orderflow_inventory_reserved_units\{service="inventory"\} (\d+)/.exec(metrics)?.[1];
+      return Number(reservedUnits) >= 10;
+    },
+    { description: 'orderflow_inventory_reserved_units >= 10' },
+  );
 });
 
 it.each([

@@ -239,6 +239,10 @@ it('dead-letters an order whose total cannot be charged, without touching the pr
     },
   );
   expect(dead.headers['dlq.error.code']).toBe('INVALID_AMOUNT');
+  const text = await metricsText();
+  expect(
+    sample(text, 'orderflow_consumer_dead_lettered_total', { topic: `${c.prefix}inventory.reserved` }),
+  ).toBeGreaterThanOrEqual(1);
   expect(await ledger(`charge:${r.orderId}`)).toEqual([]);
   expect((await getJson(c.port, `/payments/${r.orderId}`)).status).toBe(404);
 });
@@ -250,16 +254,59 @@ it('answers an unknown order with a JSON 404', async () => {
   });
 });
 
-it('counts payments per status in /metrics', async () => {
-  const charged = async () => {
-    const text = await (await fetch(`http://127.0.0.1:${c.port}/metrics`)).text();
-    return Number(/orderflow_payments\{service="payment",status="CHARGED"\} (\d+)/.exec(text)?.[1]);
-  };
-  const before = await charged();
+const metricsText = async () => (await fetch(`http://127.0.0.1:${c.port}/metrics`)).text();
+
+/** The value of one series in Prometheus text: the metric name and every given label must match. */
+function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
+  for (const line of text.split('\n')) {
+    const m = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (!m || m[1] !== name) continue;
+    const has = Object.entries(labels).every(([k, v]) => (m[2] ?? '').includes(`${k}="${v}"`));
+    if (has) return Number(m[3]);
+  }
+  return undefined;
+}
+
+it('counts payments per status in /metrics (refreshed in the background, not queried per scrape)', async () => {
+  const charged = async () => sample(await metricsText(), 'orderflow_payments', { status: 'CHARGED' }) ?? 0;
   const r = reserved();
   await tk.publish('inventory.reserved', r);
   await first('payment.processed', r.orderId);
-  expect(await charged()).toBe(before + 1);
+  const inDb = Number(
+    (await sql.query(`SELECT count(*) AS n FROM payment.payments WHERE status = 'CHARGED'`)).rows[0].n,
+  );
+  await waitFor(async () => (await charged()) === inDb, { description: `orderflow_payments CHARGED = ${inDb}` });
+});
+
+it("serves prom-client's /metrics: handler time per event type, lag per partition, relay pickup and leadership", async () => {
+  const r = reserved();
+  await tk.publish('inventory.reserved', r);
+  await settled(r.metadata.eventId, r.orderId);
+  const consumed = `${c.prefix}inventory.reserved`;
+  const published = `${c.prefix}payment.processed`;
+  // Lag comes from the broker in the background: wait until it shows this topic fully consumed.
+  const text = await waitFor(
+    async () => {
+      const t = await metricsText();
+      const lags = t.split('\n').filter((l) => l.startsWith('orderflow_consumer_lag{') && l.includes(`"${consumed}"`));
+      return lags.length > 0 && lags.every((l) => l.endsWith(' 0')) && t;
+    },
+    { description: `consumer lag of ${consumed} at 0` },
+  );
+  expect(text).toContain('# TYPE orderflow_handler_duration_seconds histogram');
+  const handled = { service: 'payment', event_type: 'inventory.reserved' };
+  expect(sample(text, 'orderflow_handler_duration_seconds_count', handled)).toBeGreaterThanOrEqual(1);
+  expect(sample(text, 'orderflow_handler_duration_seconds_bucket', { ...handled, le: '+Inf' })).toBeGreaterThanOrEqual(
+    1,
+  );
+  expect(sample(text, 'orderflow_consumer_processed_total', { topic: consumed })).toBeGreaterThanOrEqual(1);
+  expect(sample(text, 'orderflow_outbox_published_total', { topic: published })).toBeGreaterThanOrEqual(1);
+  expect(sample(text, 'orderflow_outbox_pickup_seconds_count')).toBeGreaterThanOrEqual(1);
+  expect(sample(text, 'orderflow_relay_leader', { service: 'payment' })).toBe(1);
+  expect(sample(text, 'orderflow_outbox_pending')).toBe(0);
+  expect(sample(text, 'orderflow_outbox_oldest_pending_age_seconds')).toBe(0);
+  expect(sample(text, 'process_resident_memory_bytes')).toBeGreaterThan(0);
+  expect(sample(text, 'nodejs_eventloop_lag_seconds')).toBeGreaterThanOrEqual(0);
 });
 
 it('refunds a charge whose reservation expired (a late payment), once, telling the customer', async () => {

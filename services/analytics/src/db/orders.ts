@@ -34,7 +34,8 @@ export interface OrderFact {
  * combined here by the same rules first (one statement may not update a row twice); rows are written in order id
  * order, so concurrent batches lock them in one order and cannot deadlock.
  */
-export async function foldIntoOrders(tx: ClientBase, facts: readonly OrderFact[]): Promise<void> {
+export async function foldIntoOrders(tx: ClientBase, facts: readonly OrderFact[]): Promise<StageLatency[]> {
+  const latencies: StageLatency[] = [];
   const byStamp = new Map<StampName | undefined, Map<string, Folded>>();
   for (const f of facts) {
     const orders = byStamp.get(f.stamp) ?? new Map<string, Folded>();
@@ -45,7 +46,9 @@ export async function foldIntoOrders(tx: ClientBase, facts: readonly OrderFact[]
   for (const [stamp, orders] of byStamp) {
     const rows = [...orders.values()].sort((a, b) => (a.orderId < b.orderId ? -1 : a.orderId > b.orderId ? 1 : 0));
     const column = stamp ? STAMP_COLUMN[stamp] : undefined;
-    await tx.query(
+    // The stage's time since creation comes back from the same statement (no extra read) once both are known.
+    const since = column && stamp !== 'created';
+    const r = await tx.query(
       `INSERT INTO orders (order_id, currency, total_minor, notified_count, failure_reason, last_event_at${column ? `, ${column}` : ''})
        SELECT f.order_id, f.currency, f.total_minor, f.notified_count, f.failure_reason, to_timestamp(f.last_at / 1000.0)
               ${column ? ', to_timestamp(f.first_at / 1000.0)' : ''}
@@ -57,7 +60,8 @@ export async function foldIntoOrders(tx: ClientBase, facts: readonly OrderFact[]
          notified_count = orders.notified_count + EXCLUDED.notified_count,
          failure_reason = LEAST(orders.failure_reason COLLATE "C", EXCLUDED.failure_reason COLLATE "C"),
          last_event_at  = GREATEST(orders.last_event_at, EXCLUDED.last_event_at)
-         ${column ? `, ${column} = LEAST(orders.${column}, EXCLUDED.${column})` : ''}`,
+         ${column ? `, ${column} = LEAST(orders.${column}, EXCLUDED.${column})` : ''}
+       ${since ? `RETURNING extract(epoch FROM orders.${column} - orders.created_at)::float8 AS seconds` : ''}`,
       [
         rows.map((r) => r.orderId),
         rows.map((r) => r.currency),
@@ -68,7 +72,19 @@ export async function foldIntoOrders(tx: ClientBase, facts: readonly OrderFact[]
         rows.map((r) => r.lastAt),
       ],
     );
+    if (since && stamp) {
+      for (const row of r.rows as { seconds: number | null }[]) {
+        if (row.seconds !== null) latencies.push({ stage: stamp, seconds: row.seconds });
+      }
+    }
   }
+  return latencies;
+}
+
+/** Time from an order's creation to one of its later stages (both as the events say they happened). */
+export interface StageLatency {
+  stage: StampName;
+  seconds: number;
 }
 
 /** Facts of one order (and one stamp) combined, as the upsert would apply them one after another. */

@@ -3,7 +3,7 @@ import type { BatchItem } from '@orderflow/outbox';
 import type { Logger } from '@orderflow/service-kit';
 import type { ClientBase } from 'pg';
 import { appendToTimeline } from '../db/events';
-import { foldIntoOrders, type OrderFact } from '../db/orders';
+import { foldIntoOrders, type OrderFact, type StageLatency } from '../db/orders';
 
 /** What one event tells analytics about its order, besides the envelope. */
 export type Observation = Omit<OrderFact, 'orderId' | 'at'> & {
@@ -18,7 +18,7 @@ export type Observe<T extends EventType> = (event: EventMap[T]) => Observation;
  * Records events of one type: onto their orders' timelines, then folded into the orders' state, in two set-based
  * statements whatever the number of events (one record, or a whole consumed batch). Analytics only listens, so it
  * emits nothing. The inbox (same transaction) already stops redeliveries; the timeline's primary key is a second
- * guard so an event is never folded twice.
+ * guard so an event is never folded twice. Returns how long after its creation each order reached the recorded stage.
  */
 export async function record<T extends EventType>(
   tx: ClientBase,
@@ -26,7 +26,7 @@ export async function record<T extends EventType>(
   items: readonly BatchItem<EventMap[T]>[],
   observe: Observe<T>,
   log: Logger,
-): Promise<void> {
+): Promise<StageLatency[]> {
   const observed = items.map(({ event, metadata, message }) => {
     const { summary, ...fact } = observe(event);
     const { orderId } = event as { orderId: string };
@@ -54,7 +54,7 @@ export async function record<T extends EventType>(
   if (fresh.size < observed.length) {
     log.warn({ events: observed.length - fresh.size }, 'events already on the timeline; not counted again');
   }
-  await foldIntoOrders(
+  return foldIntoOrders(
     tx,
     observed.filter((o) => fresh.has(o.row.eventId)).map((o) => o.fact),
   );
