@@ -6,8 +6,9 @@ import { Client } from 'pg';
 import type { EventType } from '@orderflow/contracts';
 import { readTopic } from '@orderflow/messaging';
 import type { ReceivedMail, TestKafka } from '@orderflow/testing';
-import type { Cluster } from './cluster';
+import type { Cluster, Crash } from './cluster';
 import type { Fault } from './faults';
+import { findDuplicates, type Duplicate } from './duplicates';
 import type { ChaosOrder } from './stream';
 
 export interface CheckResult {
@@ -16,19 +17,9 @@ export interface CheckResult {
   detail: string;
 }
 
-export interface Duplicate {
-  messageId: string;
-  orderId: string;
-  copies: number;
-  firstAt: number;
-  againAt: number;
-  /** The notification worker kill that explains it (between the first acceptance and the resend), if any. */
-  attributedTo?: string;
-}
-
 export interface Verdict {
   checks: CheckResult[];
-  duplicates: Duplicate[];
+  duplicates: (Duplicate & { orderId: string })[];
   stages: Record<string, number>;
   mails: number;
 }
@@ -99,6 +90,7 @@ export interface CheckInput {
   orders: ChaosOrder[];
   mails: ReceivedMail[];
   faults: Fault[];
+  crashes: Crash[];
   initialStock: Record<string, number>;
   mailDomain: string;
 }
@@ -224,26 +216,21 @@ export async function check(i: CheckInput): Promise<Verdict> {
 
   // Duplicates: the same Message-ID again. Inside the crash window only if a notification worker was killed
   // between the first acceptance and the resend (the mark of that delivery was lost with the process).
-  const kills = i.faults.filter((f) => f.kind === 'kill-worker' && f.service === 'notification');
+  // A crash of its own (also a failed check) is a death in the window too: it is counted as such, and named.
+  const deaths = [
+    ...i.faults
+      .filter((f) => f.kind === 'kill-worker' && f.service === 'notification')
+      .map((f) => ({ at: f.at, what: 'kill -9 of notification/worker' })),
+    ...i.crashes
+      .filter((c) => c.process === 'notification/worker')
+      .map((c) => ({ at: c.at, what: 'CRASH of notification/worker (not injected)' })),
+  ];
+  const receipts = new Map([...byMessageId].map(([id, mails]) => [id, mails.map((m) => m.receivedAt ?? 0)]));
   const orderOfNote = new Map(notes.map((n) => [messageIdOf(n.notification_id!), n.order_id!]));
-  const duplicates: Duplicate[] = [];
-  for (const [messageId, mails] of byMessageId) {
-    if (mails.length < 2) continue;
-    const times = mails.map((m) => m.receivedAt ?? 0).sort((a, b) => a - b);
-    const firstAt = times[0]!;
-    const againAt = times[1]!;
-    const kill = kills.find((k) => k.at >= firstAt - 1000 && k.at <= againAt);
-    duplicates.push({
-      messageId,
-      orderId: orderOfNote.get(messageId) ?? '?',
-      copies: mails.length,
-      firstAt,
-      againAt,
-      attributedTo: kill
-        ? `kill -9 notification/worker at +${kill.at - firstAt} ms after the first acceptance`
-        : undefined,
-    });
-  }
+  const duplicates = findDuplicates(receipts, deaths).map((d) => ({
+    ...d,
+    orderId: orderOfNote.get(d.messageId) ?? '?',
+  }));
   add(
     'zero duplicate deliveries outside the crash-at-SMTP window',
     duplicates.filter((d) => !d.attributedTo).map((d) => `${d.orderId} ${d.messageId} ×${d.copies}`),

@@ -117,6 +117,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       orders,
       mails: smtp.mails,
       faults: injector.faults,
+      crashes: cluster.crashes,
       initialStock: DEMO_STOCK,
       mailDomain: MAIL_DOMAIN,
     });
