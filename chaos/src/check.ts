@@ -158,7 +158,10 @@ export async function check(i: CheckInput): Promise<Verdict> {
     }),
     'orders whose rows do not match',
   );
-  const charges = ledger.filter((l) => l.kind === 'charge' && ids.has(l.idempotency_key!)).length;
+  // Charge keys are `charge:<order>` (the bare order id before the key namespaces).
+  const charges = ledger.filter(
+    (l) => l.kind === 'charge' && ids.has(l.idempotency_key!.replace(/^charge:/, '')),
+  ).length;
   const refunds = ledger.filter((l) => l.kind === 'refund').length;
   const wantCharges = i.orders.filter((o) =>
     ['FULFILLED', 'REFUNDED', 'PAYMENT_FAILED'].includes(o.expectedStage),
