@@ -27,8 +27,8 @@ export interface Verdict {
 const SAMPLE = 10;
 const sample = (ids: string[]) => ids.slice(0, SAMPLE).join(', ') + (ids.length > SAMPLE ? ` … (${ids.length})` : '');
 
-/** Stages analytics reports for an order still on its way (a failed fulfillment is still being compensated). */
-const PASSING = new Set(['IN_PROGRESS', 'FULFILLMENT_FAILED']);
+/** Stages of an order still on its way (a failed fulfillment is still being compensated; STUCK still waits). */
+const PASSING = new Set(['IN_PROGRESS', 'FULFILLMENT_FAILED', 'STUCK']);
 
 export async function stagesOf(cluster: Cluster, orders: ChaosOrder[]): Promise<Map<string, string>> {
   const out = new Map<string, string>();
