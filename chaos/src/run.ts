@@ -60,6 +60,21 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   let smtp: Awaited<ReturnType<typeof startSmtpSink>> | undefined;
   let cluster: Cluster | undefined;
   let admin: Client | undefined;
+  const cleanUp = async () => {
+    await admin?.end().catch(() => undefined);
+    await cluster?.stop();
+    await smtp?.close();
+    await tk?.close().catch(() => undefined);
+    await infra.stop().catch((e: Error) => log(`stopping the own infrastructure: ${e.message}`));
+    await db?.drop().catch(() => undefined);
+  };
+  // Interrupted (Ctrl-C, a CI timeout): the broker and the registry run detached, so stop them before leaving.
+  const onSignal = (signal: NodeJS.Signals) => {
+    log(`${signal}: stopping the run`);
+    void cleanUp().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
     log(`seed ${seed}, ${o.orders} orders at ${o.rate}/s, ${o.faults} faults; logs in ${logDir}`);
     const started = Date.now();
@@ -148,12 +163,9 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       logDir,
     };
   } finally {
-    await admin?.end().catch(() => undefined);
-    await cluster?.stop();
-    await smtp?.close();
-    await tk?.close().catch(() => undefined);
-    await infra.stop().catch((e: Error) => log(`stopping the own infrastructure: ${e.message}`));
-    await db?.drop().catch(() => undefined);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await cleanUp();
   }
 }
 
