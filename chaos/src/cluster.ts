@@ -7,7 +7,16 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { serviceDatabaseUrl, dbSchemaOf } from '@orderflow/service-kit';
-import { ADMIN_TOKEN, freePort, getJson, SERVICES, waitFor, type ServiceName } from '@orderflow/testing';
+import {
+  ADMIN_TOKEN,
+  freePort,
+  getJson,
+  READ_TOKEN,
+  rolePassword,
+  SERVICES,
+  waitFor,
+  type ServiceName,
+} from '@orderflow/testing';
 
 export type Role = 'worker' | 'relay';
 export const ROLES: readonly Role[] = ['worker', 'relay'];
@@ -74,7 +83,7 @@ export class Cluster {
   }
 
   get(service: ServiceName, urlPath: string) {
-    return getJson(this.port(service), urlPath);
+    return getJson(this.port(service), urlPath, { headers: { authorization: `Bearer ${READ_TOKEN}` } });
   }
 
   async setStock(sku: string, onHand: number): Promise<void> {
@@ -89,7 +98,11 @@ export class Cluster {
   private env(s: Slot): NodeJS.ProcessEnv {
     return {
       PATH: process.env.PATH,
-      DATABASE_URL: serviceDatabaseUrl(this.o.databaseUrl, dbSchemaOf(s.service), 'orderflow'),
+      // Production mode, as deployed (and as the e2e Platform runs): password from a file, tokens for reads.
+      ORDERFLOW_ENV: 'production',
+      DATABASE_URL: serviceDatabaseUrl(this.o.databaseUrl, dbSchemaOf(s.service), ''),
+      DATABASE_PASSWORD_FILE: rolePassword(dbSchemaOf(s.service)).file,
+      READ_TOKEN,
       KAFKA_BROKERS: this.o.brokers.join(','),
       SCHEMA_REGISTRY_URL: this.o.registryUrl,
       TOPIC_PREFIX: this.o.prefix,

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { Client } from 'pg';
 import { bootstrapDatabases } from '@orderflow/ops';
-import { createTestDatabase, startSmtpSink, TestKafka, uniqueId, uniquePrefix } from '@orderflow/testing';
+import { createTestDatabase, rolePassword, startSmtpSink, TestKafka, uniqueId, uniquePrefix } from '@orderflow/testing';
 import { createRng, DEMO_STOCK } from '@orderflow/upstream';
 import { check, settled, type Verdict } from './check';
 import { Cluster, type Crash } from './cluster';
@@ -79,7 +79,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     log(`seed ${seed}, ${o.orders} orders at ${o.rate}/s, ${o.faults} faults; logs in ${logDir}`);
     const started = Date.now();
     [db] = await Promise.all([createTestDatabase('chaos'), infra.start()]);
-    await bootstrapDatabases(db.url, 'orderflow');
+    await bootstrapDatabases(db.url, (schema) => rolePassword(schema).password);
     tk = new TestKafka(prefix, infra.brokers, infra.registryUrl);
     await tk.setup(3);
     smtp = await startSmtpSink();
