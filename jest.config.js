@@ -10,6 +10,7 @@ module.exports = {
     '<rootDir>/services',
     '<rootDir>/e2e',
     '<rootDir>/deploy',
+    '<rootDir>/chaos',
     '<rootDir>/schemas',
     '<rootDir>/tools',
   ],

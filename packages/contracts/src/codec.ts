@@ -214,10 +214,13 @@ export class EventCodec {
   }
 }
 
+/** The registry client (mappersmith) reports a failed connection as status 400: that is no answer of the registry. */
+const NETWORK_FAILURE = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EPIPE|EAI_AGAIN|socket hang up/i;
+
 function registryError(err: unknown, what: string): Error {
   const status = (err as { status?: number }).status;
   const msg = `schema registry ${what}: ${(err as Error).message ?? String(err)}`;
-  if (status !== undefined && status >= 400 && status < 500) {
+  if (status !== undefined && status >= 400 && status < 500 && !NETWORK_FAILURE.test(msg)) {
     return new ContractViolationError(msg, { cause: err });
   }
   return new TransientError(msg, 'REGISTRY_UNAVAILABLE', { cause: err });

@@ -18,6 +18,10 @@ export function createPool(connectionString: string, max: number, applicationNam
   });
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', () => undefined);
+  // pg-pool removes its error listener from a client while it is lent out: a connection terminated between two
+  // queries of a transaction (pg_terminate_backend, failover) would be an uncaught 'error' event that kills the
+  // process. With this listener the next query on it fails instead, and the pool discards it on release.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return pool;
 }
 

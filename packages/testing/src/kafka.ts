@@ -19,14 +19,17 @@ export class TestKafka {
   readonly producer: EventProducer;
   readonly admin: KafkaAdmin;
 
-  /** @param brokers default: the shared test broker (testEnv) */
+  /**
+   * @param brokers default: the shared test broker (testEnv)
+   * @param registryUrl default: the shared test registry (testEnv)
+   */
   constructor(
     readonly prefix: string,
     brokers: string[] = testEnv().brokers,
+    registryUrl: string = testEnv().registryUrl,
   ) {
-    const env = testEnv();
     this.kafka = createKafka({ brokers, clientId: `test-${prefix}` });
-    this.codec = new EventCodec({ registryUrl: env.registryUrl, topicPrefix: prefix });
+    this.codec = new EventCodec({ registryUrl, topicPrefix: prefix });
     this.producer = new EventProducer(this.kafka);
     this.admin = new KafkaAdmin(this.kafka);
   }

@@ -10,6 +10,8 @@ export interface ReceivedMail {
   /** The body as the customer reads it (quoted-printable or base64 undone). */
   text: string;
   raw: string;
+  /** When the sink took it (epoch ms, end of DATA): the chaos checker relates duplicates to kill times. */
+  receivedAt?: number;
 }
 
 /**
@@ -50,13 +52,13 @@ export async function startSmtpSink(port = 0, opts: SmtpSinkOptions = {}): Promi
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', () => {
         const raw = Buffer.concat(chunks).toString('utf8');
-        mails.push(
-          parseMail(
-            raw,
-            session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-            session.envelope.rcptTo.map((r) => r.address),
-          ),
+        const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
+        const mail = parseMail(
+          raw,
+          from,
+          session.envelope.rcptTo.map((r) => r.address),
         );
+        mails.push({ ...mail, receivedAt: Date.now() });
         callback();
       });
     },
