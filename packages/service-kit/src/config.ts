@@ -52,6 +52,8 @@ export const baseConfigSchema = z.object({
   ROLE: z.enum(['all', 'worker', 'relay']).default('all'),
   RELAY_BATCH_SIZE: z.coerce.number().int().positive().default(500),
   RELAY_POLL_MS: z.coerce.number().int().positive().default(1000),
+  /** A row larger than this (payload, key, headers) is parked unsent: the broker's max.message.bytes would refuse it. */
+  RELAY_MAX_RECORD_BYTES: z.coerce.number().int().positive().default(1_000_000),
   /** How often consumer lag, outbox backlog and the service's own figures are refreshed for /metrics. */
   METRICS_REFRESH_MS: z.coerce.number().int().positive().default(5000),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(25000),
