@@ -32,7 +32,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await p?.stop();
   await otlp?.close();
-}, 60000);
+}, 120000);
 
 /** The hops of a happy order, in causal order: [service, span kind, event type of the topic]. */
 const HOPS: [string, number, string][] = [

@@ -92,8 +92,9 @@ export class Platform {
     const log = path.join(this.logDir, `${s}.log`);
     const gone = () => child.exitCode !== null || child.signalCode !== null;
     // Ready, or gone: a process that exits while starting fails the launch at once, not after the timeout.
+    // Generous: on a loaded 2-core box, joining the group and loading the tracing SDK can take a while.
     await waitFor(async () => gone() || (await getJson(this.port(s), '/health/ready')).status === 200, {
-      timeoutMs: 60000,
+      timeoutMs: 120000,
       intervalMs: 200,
       description: `${s} ready`,
     }).catch((err: Error) => {
