@@ -193,6 +193,12 @@ function kafkaProperties(dataDir, kafkaPort, controllerPort) {
     'num.io.threads=4',
     'log.retention.hours=168',
     'delete.topic.enable=true',
+    // A single node is its own controller: on a saturated machine (two cores running a dozen services, podman and
+    // the tests) a late heartbeat must not fence the broker and send every partition through a leader election.
+    'broker.session.timeout.ms=60000',
+    'broker.heartbeat.interval.ms=2000',
+    'controller.quorum.fetch.timeout.ms=20000',
+    'controller.quorum.election.timeout.ms=10000',
     '',
   ].join('\n');
 }
