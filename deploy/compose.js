@@ -5,7 +5,7 @@
  */
 'use strict';
 const { DEMO_STOCK } = require('@orderflow/upstream');
-const { ENDPOINTS, services, roleOf } = require('./model');
+const { ENDPOINTS, services, bootstrapPasswordVar, databaseUrl } = require('./model');
 const infra = require('./infra');
 
 /** Host ports: the services' own defaults (3001–3006), as `npm start` uses them. */
@@ -62,7 +62,8 @@ function compose() {
       environment: {
         ...common,
         DATABASE_ADMIN_URL: infra.adminDatabaseUrl,
-        DATABASE_ROLE_PASSWORD: infra.LOCAL_ROLE_PASSWORD,
+        // Each service role's password, the same value its containers get as DATABASE_PASSWORD.
+        ...Object.fromEntries(services().map((s) => [bootstrapPasswordVar(s), infra.localRolePassword(s.schema)])),
       },
       depends_on: {
         postgres: { condition: 'service_healthy' },
@@ -76,12 +77,16 @@ function compose() {
     /** @type {Record<string, string>} */
     const environment = {
       ...common,
-      DATABASE_URL: `postgres://${roleOf(s)}:${infra.LOCAL_ROLE_PASSWORD}@${ENDPOINTS.postgresHost}:${ENDPOINTS.postgresPort}/${ENDPOINTS.database}`,
+      // Production mode, as the image runs (NODE_ENV=production): the demo secrets below are local values only.
+      ORDERFLOW_ENV: 'production',
+      DATABASE_URL: databaseUrl(s),
+      DATABASE_PASSWORD: infra.localRolePassword(s.schema),
+      READ_TOKEN: infra.LOCAL_READ_TOKEN,
       HTTP_PORT: String(s.port),
     };
     if (s.smtp) Object.assign(environment, { SMTP_HOST: 'smtp', SMTP_PORT: String(ENDPOINTS.smtpPort) });
-    if (s.admin)
-      Object.assign(environment, { ADMIN_TOKEN: 'local-admin-token', SEED_STOCK: JSON.stringify(DEMO_STOCK) });
+    if (s.admin) environment.ADMIN_TOKEN = infra.LOCAL_ADMIN_TOKEN;
+    if (s.name === 'inventory') environment.SEED_STOCK = JSON.stringify(DEMO_STOCK);
     const dependsOn = {
       setup: { condition: 'service_completed_successfully' },
       ...(s.smtp ? { smtp: { condition: 'service_healthy' } } : {}),

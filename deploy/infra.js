@@ -41,8 +41,13 @@ const postgresEnv = { POSTGRES_PASSWORD, POSTGRES_DB: ENDPOINTS.database };
 /** Admin connection of the setup job (db-bootstrap), local only. */
 const adminDatabaseUrl = `postgres://postgres:${POSTGRES_PASSWORD}@${ENDPOINTS.postgresHost}:${ENDPOINTS.postgresPort}/${ENDPOINTS.database}`;
 
-/** Password of every service role in local set-ups (db-bootstrap gives all roles one password). */
-const LOCAL_ROLE_PASSWORD = 'orderflow';
+/**
+ * Local demo secrets (compose and the local overlay only; production creates its own): each service role's password,
+ * the token of personal-data reads and the admin token (16+ characters and distinct, as production mode demands).
+ */
+const localRolePassword = (/** @type {string} */ schema) => `local-${schema.replace(/_/g, '-')}-db-password`;
+const LOCAL_READ_TOKEN = 'local-read-token-change-me';
+const LOCAL_ADMIN_TOKEN = 'local-admin-token-change-me';
 
 module.exports = {
   INFRA,
@@ -50,6 +55,8 @@ module.exports = {
   registryEnv,
   postgresEnv,
   adminDatabaseUrl,
-  LOCAL_ROLE_PASSWORD,
+  localRolePassword,
+  LOCAL_READ_TOKEN,
+  LOCAL_ADMIN_TOKEN,
   POSTGRES_PASSWORD,
 };

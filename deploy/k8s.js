@@ -4,7 +4,7 @@
  * NetworkPolicy; the setup Job) and the generated parts of the overlays (KEDA ScaledObjects, HPAs, local infra).
  */
 'use strict';
-const { ENDPOINTS, services, roleOf } = require('./model');
+const { ENDPOINTS, services, bootstrapPasswordVar, databaseUrl } = require('./model');
 const infra = require('./infra');
 
 const PART_OF = 'orderflow';
@@ -77,6 +77,7 @@ function deployment(s, role) {
                 { configMapRef: { name: 'orderflow-common' } },
                 { configMapRef: { name: `${s.name}-config` } },
                 { secretRef: { name: `${s.name}-secrets` } },
+                { secretRef: { name: dbSecretName(s) } },
               ],
               ports: [{ name: 'http', containerPort: s.port }],
               // Live answers once the service has migrated and started; ready adds database, broker, consumer/relay.
@@ -108,7 +109,7 @@ function deployment(s, role) {
 /** @param {import('./model').ServiceModel} s */
 function config(s) {
   /** @type {Record<string, string>} */
-  const data = { HTTP_PORT: String(s.port), LOG_LEVEL: 'info' };
+  const data = { HTTP_PORT: String(s.port), LOG_LEVEL: 'info', DATABASE_URL: databaseUrl(s) };
   if (s.smtp) Object.assign(data, { SMTP_HOST: ENDPOINTS.smtpHost, SMTP_PORT: String(ENDPOINTS.smtpPort) });
   return {
     apiVersion: 'v1',
@@ -118,20 +119,31 @@ function config(s) {
   };
 }
 
-/** Local values; the production overlay removes these Secrets so that real ones (created out of band) stay. */
-/** @param {import('./model').ServiceModel} s */
-function secret(s) {
-  const url = `postgres://${roleOf(s)}:${infra.LOCAL_ROLE_PASSWORD}@${ENDPOINTS.postgresHost}:${ENDPOINTS.postgresPort}/${ENDPOINTS.database}`;
+/**
+ * The Secret `orderflow-ops db-bootstrap --format k8s` prints for a service: DATABASE_PASSWORD of its own role.
+ * @param {import('./model').ServiceModel} s
+ */
+const dbSecretName = (s) => `${s.name}-db`;
+
+/**
+ * Local values; the production overlay removes these Secrets so that real ones (created out of band) stay:
+ * `<service>-secrets` (READ_TOKEN; ADMIN_TOKEN where the service has admin actions) and `<service>-db`.
+ * @param {import('./model').ServiceModel} s
+ */
+function secrets(s) {
   /** @type {Record<string, string>} */
-  const stringData = { DATABASE_URL: url };
-  if (s.admin) stringData.ADMIN_TOKEN = 'local-admin-token';
-  return {
+  const tokens = { READ_TOKEN: infra.LOCAL_READ_TOKEN };
+  if (s.admin) tokens.ADMIN_TOKEN = infra.LOCAL_ADMIN_TOKEN;
+  return [
+    { name: `${s.name}-secrets`, stringData: tokens },
+    { name: dbSecretName(s), stringData: { DATABASE_PASSWORD: infra.localRolePassword(s.schema) } },
+  ].map(({ name, stringData }) => ({
     apiVersion: 'v1',
     kind: 'Secret',
-    metadata: { name: `${s.name}-secrets`, labels: labels(s.name, 'secrets') },
+    metadata: { name, labels: labels(s.name, 'secrets') },
     type: 'Opaque',
     stringData,
-  };
+  }));
 }
 
 /** @param {string} name @param {number} port */
@@ -169,7 +181,7 @@ function networkPolicy(s) {
 function serviceObjects(s) {
   return [
     config(s),
-    secret(s),
+    ...secrets(s),
     deployment(s, 'worker'),
     deployment(s, 'relay'),
     {
@@ -191,11 +203,17 @@ function serviceObjects(s) {
 /** The one-shot setup: database roles and schemas, then topics and subjects; both idempotent. */
 function setupObjects() {
   const l = labels('orderflow-setup', 'setup');
+  // db-bootstrap gives each role the password its service reads: DATABASE_PASSWORD_<SCHEMA> from `<service>-db`.
+  const rolePasswords = services().map((s) => ({
+    name: bootstrapPasswordVar(s),
+    valueFrom: { secretKeyRef: { name: dbSecretName(s), key: 'DATABASE_PASSWORD' } },
+  }));
   const ops = (/** @type {string} */ cmd) => ({
     name: cmd,
     image: 'orderflow/ops:latest',
     imagePullPolicy: 'IfNotPresent',
     args: [cmd],
+    ...(cmd === 'db-bootstrap' ? { env: rolePasswords } : {}),
     envFrom: [{ configMapRef: { name: 'orderflow-common' } }, { secretRef: { name: 'orderflow-setup' } }],
     resources: RESOURCES,
     securityContext: containerSecurity,
@@ -212,7 +230,7 @@ function setupObjects() {
       kind: 'Secret',
       metadata: { name: 'orderflow-setup', labels: l },
       type: 'Opaque',
-      stringData: { DATABASE_ADMIN_URL: infra.adminDatabaseUrl, DATABASE_ROLE_PASSWORD: infra.LOCAL_ROLE_PASSWORD },
+      stringData: { DATABASE_ADMIN_URL: infra.adminDatabaseUrl },
     },
     {
       apiVersion: 'batch/v1',

@@ -6,7 +6,7 @@
 'use strict';
 const path = require('node:path');
 const { SERVICES } = require('@orderflow/ops');
-const { roleOf: schemaRole } = require('@orderflow/service-kit');
+const { roleOf: schemaRole, dbSchemaOf } = require('@orderflow/service-kit');
 const topicCatalog = require('../schemas/topics.json');
 
 const root = path.resolve(__dirname, '..');
@@ -38,20 +38,21 @@ const ENDPOINTS = {
 /** @returns {ServiceModel[]} */
 function services() {
   return SERVICES.map((name) => {
-    /** @type {{ readConfig(env: object): { HTTP_PORT: number } }} */
+    /** @type {{ readConfig(env: object): { HTTP_PORT: number }, configSchema: { shape: object } }} */
     const cfg = require(path.join(root, 'services', name, 'dist', 'config.js'));
     const consumed = topicCatalog.topics.filter((t) => t.consumers.includes(name));
     return {
       name,
       port: cfg.readConfig({}).HTTP_PORT,
-      schema: name.replace(/-/g, '_'),
+      schema: dbSchemaOf(name),
       // The runtime's default group id with no TOPIC_PREFIX: the service name.
       group: name,
       topics: consumed.map((t) => t.topic),
       // A consumer group never uses more members than the partitions of a topic it reads.
       maxPartitions: Math.min(...consumed.map((t) => t.partitions)),
       smtp: name === 'notification',
-      admin: name === 'inventory',
+      // Services with admin actions (inventory's stock, analytics' redrive) need an ADMIN_TOKEN in production.
+      admin: 'ADMIN_TOKEN' in cfg.configSchema.shape,
     };
   });
 }
@@ -59,4 +60,11 @@ function services() {
 /** The database role of a service, as service-kit names it. */
 const roleOf = (/** @type {ServiceModel} */ s) => schemaRole(s.schema);
 
-module.exports = { root, INFRA, ENDPOINTS, services, roleOf, topicCatalog };
+/** The variable through which `orderflow-ops db-bootstrap` takes a service role's password. */
+const bootstrapPasswordVar = (/** @type {ServiceModel} */ s) => `DATABASE_PASSWORD_${s.schema.toUpperCase()}`;
+
+/** DATABASE_URL of a service without its password: that comes from DATABASE_PASSWORD (a Secret of its own). */
+const databaseUrl = (/** @type {ServiceModel} */ s) =>
+  `postgres://${roleOf(s)}@${ENDPOINTS.postgresHost}:${ENDPOINTS.postgresPort}/${ENDPOINTS.database}`;
+
+module.exports = { root, INFRA, ENDPOINTS, services, roleOf, bootstrapPasswordVar, databaseUrl, topicCatalog };

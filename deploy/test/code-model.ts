@@ -12,7 +12,12 @@ export const root = path.resolve(__dirname, '..', '..');
 
 interface ConfigModule {
   configSchema: ZodObject<ZodRawShape>;
-  readConfig(env: NodeJS.ProcessEnv): { HTTP_PORT: number; CONSUMER_GROUP?: string; TOPIC_PREFIX: string };
+  readConfig(env: NodeJS.ProcessEnv): {
+    HTTP_PORT: number;
+    CONSUMER_GROUP?: string;
+    TOPIC_PREFIX: string;
+    DATABASE_URL: string;
+  };
 }
 
 const camel = (s: string) => s.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());

@@ -6,6 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { dbSchemaOf } from '@orderflow/service-kit';
 import { parse } from 'yaml';
 import { root, serviceFacts } from './code-model';
 
@@ -51,6 +52,10 @@ it('the setup container bootstraps roles and schemas, then topics and subjects, 
   expect(setup.entrypoint.join(' ')).toMatch(/db-bootstrap && .* setup$/);
   for (const dep of ['postgres', 'kafka', 'schema-registry'])
     expect(setup.depends_on[dep]).toEqual({ condition: 'service_healthy' });
+  // db-bootstrap sets each role's password to the one its service's containers use, one distinct password per role.
+  const passwords = facts.map((f) => setup.environment[`DATABASE_PASSWORD_${dbSchemaOf(f.name).toUpperCase()}`]);
+  expect(passwords).toEqual(facts.map((f) => compose.services[f.name].environment.DATABASE_PASSWORD));
+  expect(new Set(passwords).size).toBe(facts.length);
 });
 
 describe.each(facts.map((f) => [f.name, f] as const))('%s', (_name, f) => {
@@ -66,8 +71,11 @@ describe.each(facts.map((f) => [f.name, f] as const))('%s', (_name, f) => {
       const env: Record<string, string> = c.environment;
       const known = Object.keys(f.config.configSchema.shape);
       expect(Object.keys(env).filter((k) => !known.includes(k))).toEqual([]);
+      // Production mode, as the image runs: readConfig refuses a missing or weak token or a missing password.
+      expect(env.ORDERFLOW_ENV).toBe('production');
       const parsed: any = f.config.readConfig(env);
       expect(parsed.ROLE).toBe(role);
+      expect(parsed.READ_TOKEN).toBeDefined();
       expect(parsed.HTTP_PORT).toBe(f.defaultPort);
       expect(parsed.KAFKA_BROKERS).toEqual([kafkaAdvertised]);
       const registry = new URL(parsed.SCHEMA_REGISTRY_URL);
@@ -77,7 +85,8 @@ describe.each(facts.map((f) => [f.name, f] as const))('%s', (_name, f) => {
       const db = new URL(parsed.DATABASE_URL);
       expect(db.hostname).toBe('postgres');
       expect(db.pathname).toBe(`/${postgres.POSTGRES_DB}`);
-      expect(db.username).toBe(`${f.name.replace(/-/g, '_')}_svc`);
+      expect(db.username).toBe(`${dbSchemaOf(f.name)}_svc`);
+      expect(db.password).toBe(encodeURIComponent(env.DATABASE_PASSWORD!));
       // No prefix and no explicit group: the topics and group are the catalog's and the service's own names.
       expect(parsed.TOPIC_PREFIX).toBe('');
       expect(f.groupId(env)).toBe(f.name);

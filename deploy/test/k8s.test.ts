@@ -7,6 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { dbSchemaOf } from '@orderflow/service-kit';
 import { parseAllDocuments } from 'yaml';
 import { root, serviceFacts } from './code-model';
 
@@ -71,6 +72,8 @@ describe.each(overlays)('overlay %s', (overlay) => {
       expect(c.ports).toContainEqual({ name: 'http', containerPort: f.defaultPort });
       expect(c.envFrom).toContainEqual({ configMapRef: { name: `${f.name}-config` } });
       expect(c.envFrom).toContainEqual({ secretRef: { name: `${f.name}-secrets` } });
+      // DATABASE_PASSWORD from the Secret `orderflow-ops db-bootstrap --format k8s` prints for this service.
+      expect(c.envFrom).toContainEqual({ secretRef: { name: `${f.name}-db` } });
       expect(c.startupProbe.httpGet).toEqual({ path: '/health/live', port: 'http' });
       expect(c.livenessProbe.httpGet).toEqual({ path: '/health/live', port: 'http' });
       expect(c.readinessProbe.httpGet).toEqual({ path: '/health/ready', port: 'http' });
@@ -123,7 +126,32 @@ describe.each(overlays)('overlay %s', (overlay) => {
     expect(job.spec.template.spec.initContainers[0].args).toEqual(['db-bootstrap']);
     expect(job.spec.template.spec.containers[0].args).toEqual(['setup']);
     expect(job.spec.template.spec.containers[0].image).toMatch(/^orderflow\/ops:/);
+    // Each role gets the password its service reads: DATABASE_PASSWORD_<SCHEMA> from the service's own Secret.
+    expect(job.spec.template.spec.initContainers[0].env).toEqual(
+      expect.arrayContaining(
+        facts.map((f) => ({
+          name: `DATABASE_PASSWORD_${dbSchemaOf(f.name).toUpperCase()}`,
+          valueFrom: { secretKeyRef: { name: `${f.name}-db`, key: 'DATABASE_PASSWORD' } },
+        })),
+      ),
+    );
   });
+
+  if (overlay === 'local')
+    it('local: every service starts in production mode with its Secrets and ConfigMaps', () => {
+      for (const f of facts) {
+        const data = (kind: string, name: string) => find(kind, name)?.[kind === 'Secret' ? 'stringData' : 'data'];
+        const env = {
+          ...data('ConfigMap', 'orderflow-common'),
+          ...data('ConfigMap', `${f.name}-config`),
+          ...data('Secret', `${f.name}-secrets`),
+          ...data('Secret', `${f.name}-db`),
+          ORDERFLOW_ENV: 'production',
+        };
+        expect(() => f.config.readConfig(env)).not.toThrow();
+        expect(new URL(f.config.readConfig(env).DATABASE_URL).username).toBe(`${dbSchemaOf(f.name)}_svc`);
+      }
+    });
 
   if (overlay.startsWith('production'))
     it('production: workers autoscale on what they really consume, never beyond the partitions', () => {
