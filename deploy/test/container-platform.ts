@@ -1,14 +1,16 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- JSON printed by the ops CLI */
-import { serviceDatabaseUrl } from '@orderflow/service-kit';
+import { dbSchemaOf, serviceDatabaseUrl } from '@orderflow/service-kit';
 import {
   ADMIN_TOKEN,
   createTestDatabase,
   freePort,
   getJson,
+  READ_TOKEN,
   SERVICES,
   startSmtpSink,
   testEnv,
@@ -56,6 +58,10 @@ export class ContainerPlatform {
   /** What the ops image printed for db-bootstrap and setup (JSON). */
   setupOutput!: { dbBootstrap: any; setup: any };
   private db!: Awaited<ReturnType<typeof createTestDatabase>>;
+  /** Each service role's password, random per run: db-bootstrap sets them, the service containers log in with them. */
+  private readonly passwords = new Map<ServiceName, string>(
+    SERVICES.map((s) => [s, randomBytes(18).toString('base64url')]),
+  );
   readonly logDir = path.join(root, '.logs', 'containers', this.prefix.replace(/\.$/, ''));
 
   constructor(private readonly engine: { engine: string; env: NodeJS.ProcessEnv }) {}
@@ -66,7 +72,10 @@ export class ContainerPlatform {
     this.smtpReady = startSmtpSink();
     // The setup job's commands, from the ops image: roles and schemas, then topics and subjects.
     this.setupOutput = {
-      dbBootstrap: this.ops(['db-bootstrap', '--database-url', this.db.url, '--password', 'orderflow']),
+      dbBootstrap: this.ops(
+        ['db-bootstrap', '--database-url', this.db.url],
+        Object.fromEntries(SERVICES.map((s) => [`DATABASE_PASSWORD_${dbSchemaOf(s).toUpperCase()}`, this.password(s)])),
+      ),
       setup: this.ops(['setup', '--topic-prefix', this.prefix, '--partitions', '3']),
     };
     await this.kafka.setup(3); // connects the test's producer; the topics exist already
@@ -77,8 +86,14 @@ export class ContainerPlatform {
     if (failed) throw failed.reason;
   }
 
+  private password(s: ServiceName): string {
+    const p = this.passwords.get(s);
+    if (!p) throw new Error(`no password for ${s}`);
+    return p;
+  }
+
   /** One-shot container of the ops image, as a setup Job runs it; its JSON output. */
-  private ops(args: string[]): any {
+  private ops(args: string[], extraEnv: Record<string, string> = {}): any {
     const env = testEnv();
     const r = spawnSync(
       this.engine.engine,
@@ -91,6 +106,7 @@ export class ContainerPlatform {
         `KAFKA_BROKERS=${env.brokers.join(',')}`,
         '--env',
         `SCHEMA_REGISTRY_URL=${env.registryUrl}`,
+        ...Object.entries(extraEnv).flatMap(([k, v]) => ['--env', `${k}=${v}`]),
         imageName('ops'),
         ...args,
       ],
@@ -108,7 +124,11 @@ export class ContainerPlatform {
     const env = testEnv();
     const vars: Record<string, string> = {
       ROLE: role,
-      DATABASE_URL: serviceDatabaseUrl(this.db.url, s.replace(/-/g, '_'), 'orderflow'),
+      // Production mode (the image's NODE_ENV): the role's own password, tokens for reads and admin actions.
+      ORDERFLOW_ENV: 'production',
+      DATABASE_URL: serviceDatabaseUrl(this.db.url, dbSchemaOf(s), ''),
+      DATABASE_PASSWORD: this.password(s),
+      READ_TOKEN,
       KAFKA_BROKERS: env.brokers.join(','),
       SCHEMA_REGISTRY_URL: env.registryUrl,
       TOPIC_PREFIX: this.prefix,
@@ -116,7 +136,7 @@ export class ContainerPlatform {
       HTTP_HOST: '127.0.0.1',
       RELAY_POLL_MS: '200',
       DB_POOL_MAX: '3',
-      ...(s === 'inventory' ? { ADMIN_TOKEN } : {}),
+      ...(s === 'inventory' || s === 'analytics' ? { ADMIN_TOKEN } : {}),
       ...(s === 'notification' ? { SMTP_HOST: '127.0.0.1', SMTP_PORT: String(this.smtp.port) } : {}),
     };
     return Object.entries(vars).flatMap(([k, v]) => ['--env', `${k}=${v}`]);
@@ -161,8 +181,9 @@ export class ContainerPlatform {
     return c.port;
   }
 
+  /** A read with the READ_TOKEN, as Platform.get does (personal data is behind it in production mode). */
   get(s: ServiceName, urlPath: string, role: Role = 'worker') {
-    return getJson(this.port(s, role), urlPath);
+    return getJson(this.port(s, role), urlPath, { headers: { authorization: `Bearer ${READ_TOKEN}` } });
   }
 
   async setStock(sku: string, onHand: number): Promise<void> {

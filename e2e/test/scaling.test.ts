@@ -33,11 +33,16 @@ async function replica(id: string, role: 'worker' | 'relay'): Promise<Replica> {
     stdio: ['ignore', out, out],
   });
   const exit = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
-  await waitFor(async () => (await getJson(port, '/health/ready')).status === 200, {
+  const log = path.join(p.logDir, `inventory-${id}.log`);
+  // Ready, or gone: a replica that exits while starting (say, no database connection slot) fails at once.
+  const gone = () => proc.exitCode !== null || proc.signalCode !== null;
+  await waitFor(async () => gone() || (await getJson(port, '/health/ready')).status === 200, {
     timeoutMs: 60000,
     intervalMs: 200,
-    description: `inventory ${id} ready`,
+    description: `inventory ${id} ready (log: ${log})`,
   });
+  if (gone())
+    throw new Error(`inventory ${id} exited (${proc.exitCode ?? proc.signalCode}) while starting; log: ${log}`);
   return { id, port, proc, exit, processed: 0 };
 }
 
