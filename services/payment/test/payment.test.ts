@@ -284,14 +284,15 @@ it("serves prom-client's /metrics: handler time per event type, lag per partitio
   await settled(r.metadata.eventId, r.orderId);
   const consumed = `${c.prefix}inventory.reserved`;
   const published = `${c.prefix}payment.processed`;
-  // Lag comes from the broker in the background: wait until it shows this topic fully consumed.
+  // Lag and backlog are refreshed in the background (each on its own query): wait until both show it all done.
   const text = await waitFor(
     async () => {
       const t = await metricsText();
       const lags = t.split('\n').filter((l) => l.startsWith('orderflow_consumer_lag{') && l.includes(`"${consumed}"`));
-      return lags.length > 0 && lags.every((l) => l.endsWith(' 0')) && t;
+      const drained = sample(t, 'orderflow_outbox_pending') === 0;
+      return lags.length > 0 && lags.every((l) => l.endsWith(' 0')) && drained && t;
     },
-    { description: `consumer lag of ${consumed} at 0` },
+    { description: `consumer lag of ${consumed} and the outbox backlog at 0` },
   );
   expect(text).toContain('# TYPE orderflow_handler_duration_seconds histogram');
   const handled = { service: 'payment', event_type: 'inventory.reserved' };
