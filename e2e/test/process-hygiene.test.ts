@@ -112,7 +112,8 @@ describe('a service process', () => {
            { env: { ...process.env, ORDERFLOW_SUPERVISED: '1' }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
          console.log('child', c.pid); setInterval(() => {}, 1000);`,
       ],
-      { env: { ...process.env, ...serviceEnv(db.url, port) }, stdio: ['ignore', 'pipe', 'inherit'] },
+      // ROLE=relay: HTTP and the relay only, so it stays up without the topics a consumer would need.
+      { env: { ...process.env, ...serviceEnv(db.url, port), ROLE: 'relay' }, stdio: ['ignore', 'pipe', 'inherit'] },
     );
     try {
       let out = '';
