@@ -10,6 +10,7 @@ import {
   aLine,
   anOrder,
   Platform,
+  READ_TOKEN,
   SERVICES,
   SpanKind,
   startOtlpReceiver,
@@ -65,7 +66,7 @@ it("one order's spans from all six services share one trace id, in causal order,
   await waitFor(() => p.smtp.mails.find((m) => m.to.includes(email)), { description: 'the shipping email' });
   // An operator's question about the order, asked within the trace: the HTTP and express spans join it.
   const asked = await fetch(`http://127.0.0.1:${p.port('analytics')}/orders/${order.orderId}/timeline`, {
-    headers: { traceparent: `00-${traceId}-${upstreamSpanId}-01` },
+    headers: { traceparent: `00-${traceId}-${upstreamSpanId}-01`, authorization: `Bearer ${READ_TOKEN}` },
   });
   expect(asked.status).toBe(200);
 
