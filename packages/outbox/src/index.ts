@@ -8,3 +8,4 @@ export { notifyChannel, ident } from './sql';
 export { outboxDdl, migrateOutbox, OUTBOX_MIGRATIONS } from './migrations';
 export { listParked, retryParked, discardParked } from './parked';
 export type { ParkedRow } from './parked';
+export { Doze } from './doze';

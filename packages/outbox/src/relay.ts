@@ -3,6 +3,7 @@ import { errorMessage } from '@orderflow/errors';
 import type { EventProducer, Logger, OutboundMessage } from '@orderflow/messaging';
 import { RecordRejectedError, silentLogger } from '@orderflow/messaging';
 import { outboxLease, type Lease } from './lease';
+import { Doze } from './doze';
 import { ident, notifyChannel } from './sql';
 
 export interface RelayOptions {
@@ -76,8 +77,7 @@ export class OutboxRelay {
   private published = 0;
   private parked = 0;
   private lastError: string | undefined;
-  private wake: (() => void) | undefined;
-  private signalled = false;
+  private readonly doze = new Doze();
   private loop: Promise<void> | undefined;
   private lastCleanup = 0;
   private readonly lease: Lease;
@@ -114,7 +114,7 @@ export class OutboxRelay {
   /** Stops after the in-flight batch (published and marked) and releases the lease. */
   async stop(): Promise<void> {
     this.running = false;
-    this.wake?.();
+    this.doze.interrupt();
     await this.loop;
     this.role = 'stopped';
   }
@@ -165,11 +165,10 @@ export class OutboxRelay {
       const c = new Client({ connectionString: this.o.connectionString, application_name: `${this.o.schema}-relay` });
       c.on('error', (e) => {
         this.lastError = e.message;
-        this.wake?.();
+        this.doze.interrupt();
       });
       c.on('notification', () => {
-        this.signalled = true;
-        this.wake?.();
+        this.doze.signal();
       });
       await c.connect();
       this.session = c;
@@ -279,27 +278,9 @@ export class OutboxRelay {
     );
   }
 
-  /**
-   * Sleeps up to `ms`; a NOTIFY that arrived while we were busy ends it at once (no lost wake-ups). `wake` is
-   * cleared when the sleep ends, so a NOTIFY during the next busy period only sets `signalled` (a stale wake-up
-   * function would clear the flag and the row would wait for the poll interval).
-   */
+  /** Sleeps up to `ms`; a NOTIFY ends it (see Doze); stop() while busy: no wait at all. */
   private sleep(ms: number): Promise<void> {
-    if (!this.running) return Promise.resolve(); // stop() came while we were busy: do not wait a poll interval
-    if (this.signalled) {
-      this.signalled = false;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(t);
-        if (this.wake === done) this.wake = undefined;
-        this.signalled = false;
-        resolve();
-      };
-      const t = setTimeout(done, ms);
-      this.wake = done;
-    });
+    return this.running ? this.doze.sleep(ms) : Promise.resolve();
   }
 
   private async closeSession(): Promise<void> {

@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import { errorCode, errorMessage, PermanentError } from '@orderflow/errors';
-import type { EventProcessor } from '@orderflow/outbox';
+import { Doze, type EventProcessor } from '@orderflow/outbox';
 import type { BackgroundTask, Logger } from '@orderflow/service-kit';
 import {
   claimDue,
@@ -65,8 +65,7 @@ export class DeliveryWorker implements BackgroundTask {
   private readonly o: Required<DeliveryOptions>;
   private running = false;
   private loop: Promise<void> | undefined;
-  private wakeUp: (() => void) | undefined;
-  private signalled = false;
+  private readonly doze = new Doze();
   private delivered = 0;
   private failed = 0;
   private retried = 0;
@@ -93,13 +92,12 @@ export class DeliveryWorker implements BackgroundTask {
 
   async stop(): Promise<void> {
     this.running = false;
-    this.wakeUp?.();
+    this.doze.interrupt();
     await this.loop;
   }
 
   wake(): void {
-    this.signalled = true;
-    this.wakeUp?.();
+    this.doze.signal();
   }
 
   async health() {
@@ -260,20 +258,6 @@ export class DeliveryWorker implements BackgroundTask {
   }
 
   private sleep(ms: number): Promise<void> {
-    if (!this.running) return Promise.resolve();
-    if (this.signalled) {
-      this.signalled = false;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(t);
-        if (this.wakeUp === done) this.wakeUp = undefined;
-        this.signalled = false;
-        resolve();
-      };
-      const t = setTimeout(done, ms);
-      this.wakeUp = done;
-    });
+    return this.running ? this.doze.sleep(ms) : Promise.resolve();
   }
 }
