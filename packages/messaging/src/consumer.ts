@@ -1,6 +1,8 @@
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { classify, errorCode, errorMessage } from '@orderflow/errors';
+import { deadLetterRecord } from './dead-letter';
 import { toInbound } from './kafka';
+import { startKeepAlive } from './keep-alive';
 import type { EventProducer } from './producer';
 import { RecordFailures, type StalledPartition } from './stalls';
 import type { InboundMessage, Logger } from './types';
@@ -348,21 +350,7 @@ export class ConsumerRunner {
   }
 
   private async deadLetter(message: InboundMessage, err: unknown, attempts: number, live: () => boolean) {
-    const headers: Record<string, string> = {
-      ...message.headers,
-      'dlq.error.code': errorCode(err),
-      'dlq.error.class': err instanceof Error ? err.name : typeof err,
-      'dlq.error.message': errorMessage(err).slice(0, 2000),
-      'dlq.service': this.o.service,
-      'dlq.consumer.group': this.o.groupId,
-      'dlq.original.topic': message.topic,
-      'dlq.original.partition': String(message.partition),
-      'dlq.original.offset': message.offset,
-      'dlq.original.timestamp': String(message.timestamp),
-      'dlq.attempts': String(attempts),
-      'dlq.failed.at': new Date().toISOString(),
-    };
-    const record = { topic: this.o.deadLetterTopic(message.topic), key: message.key, value: message.value, headers };
+    const record = deadLetterRecord(message, err, attempts, this.o);
     for (let attempt = 1; ; attempt++) {
       try {
         await this.o.deadLetterProducer.send([record]);
@@ -396,21 +384,4 @@ export class ConsumerRunner {
     }
     return live();
   }
-}
-
-/**
- * Sends heartbeats on a timer while a batch is being handled (kafkajs only sends them between batches, so a slow
- * batch would outlive the session timeout and cause a rebalance). A heartbeat that fails because the group is
- * rebalancing marks the batch as lost: the caller stops without resolving, and the records are fetched again by
- * whoever owns the partition next.
- */
-function startKeepAlive(heartbeat: () => Promise<void>, intervalMs: number) {
-  let lost = false;
-  const timer = setInterval(() => {
-    heartbeat().catch((err: unknown) => {
-      if (/rebalanc|not.*coordinator|unknown member|illegal generation/i.test(errorMessage(err))) lost = true;
-    });
-  }, intervalMs);
-  timer.unref();
-  return { lost: () => lost, stop: () => clearInterval(timer) };
 }
