@@ -11,6 +11,7 @@ module.exports = {
     '<rootDir>/e2e',
     '<rootDir>/deploy',
     '<rootDir>/chaos',
+    '<rootDir>/bench',
     '<rootDir>/schemas',
     '<rootDir>/tools',
   ],

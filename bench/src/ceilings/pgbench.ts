@@ -1,0 +1,78 @@
+/**
+ * PostgreSQL's ceiling for the platform's transaction shape, measured by pgbench itself: what a handler does for one
+ * record (inbox claim, a stock-like row update, the per-order advisory lock and the outbox insert of ~500 bytes with
+ * its headers, the relay's NOTIFY), with several clients, in a database of its own that is dropped afterwards.
+ */
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { outboxDdl } from '@orderflow/outbox';
+import { createTestDatabase } from '@orderflow/testing';
+import { counterDelta, StatsDb } from '../pg-stats';
+import type { SampleRecord } from './records';
+
+export interface PgbenchCeiling {
+  clients: number;
+  seconds: number;
+  transactions: number;
+  tps: number;
+  /** Statement executions per transaction from pg_stat_statements (BEGIN and COMMIT included); null without it. */
+  statementsPerTx: number | null;
+}
+
+const PGBENCH = process.env.PGBENCH ?? '/usr/bin/pgbench';
+
+/** The script: one handler transaction for one record (see packages/outbox writer.ts for the real statements). */
+function script(record: SampleRecord): string {
+  const headers = JSON.stringify(record.headers).replace(/'/g, "''");
+  return [
+    '\\set sku random(1, 50)',
+    '\\set n random(1, 1000000000)',
+    'BEGIN;',
+    "INSERT INTO bench.inbox (event_id, event_type, topic, kafka_partition, kafka_offset) VALUES (gen_random_uuid()::text, 'order.validated', 'bench.order.validated', :client_id, :n) ON CONFLICT (event_id) DO NOTHING;",
+    'UPDATE bench.stock SET reserved = reserved + 1 WHERE sku = :sku;',
+    'SELECT count(pg_advisory_xact_lock(k::bigint)) FROM unnest(ARRAY[:n]) AS k;',
+    `INSERT INTO bench.outbox (topic, message_key, payload, headers, event_id, event_type) VALUES ('bench.inventory.reserved', 'ord-' || :n, decode('${record.value.toString('hex')}', 'hex'), '${headers}'::jsonb, gen_random_uuid()::text, 'inventory.reserved');`,
+    "SELECT pg_notify('bench_outbox', '');",
+    'COMMIT;',
+    '',
+  ].join('\n');
+}
+
+export async function pgbenchCeiling(record: SampleRecord, clients: number, seconds: number): Promise<PgbenchCeiling> {
+  const db = await createTestDatabase('bench_pgbench');
+  const stats = new StatsDb(db.url, db.name);
+  const file = path.join(os.tmpdir(), `${db.name}.sql`);
+  try {
+    await stats.open();
+    await stats.query(`CREATE SCHEMA bench; ${outboxDdl('bench')}`);
+    await stats.query('CREATE TABLE bench.stock (sku int PRIMARY KEY, on_hand int NOT NULL, reserved int NOT NULL)');
+    await stats.query('INSERT INTO bench.stock SELECT g, 1000000000, 0 FROM generate_series(1, 50) g');
+    fs.writeFileSync(file, script(record));
+    const before = await stats.counters();
+    const out = await run(db.url, file, clients, seconds);
+    const delta = counterDelta(before, await stats.counters());
+    const transactions = Number(/number of transactions actually processed: (\d+)/.exec(out)?.[1] ?? NaN);
+    const tps = Number(/tps = ([\d.]+)/.exec(out)?.[1] ?? NaN);
+    if (!Number.isFinite(tps)) throw new Error(`pgbench printed no tps:\n${out}`);
+    const statementsPerTx = delta.statements === null ? null : Math.round((delta.statements / transactions) * 10) / 10;
+    return { clients, seconds, transactions, tps: Math.round(tps), statementsPerTx };
+  } finally {
+    fs.rmSync(file, { force: true });
+    await stats.close();
+    await db.drop();
+  }
+}
+
+/** pgbench with the extended protocol (node-postgres sends parameterised statements that way), no vacuum step. */
+async function run(url: string, file: string, clients: number, seconds: number): Promise<string> {
+  const u = new URL(url);
+  const args = ['-n', '-M', 'extended', '-c', String(clients), '-j', String(Math.min(clients, os.cpus().length))];
+  args.push('-T', String(seconds), '-f', file, '-h', u.hostname, '-p', u.port || '5432');
+  args.push('-U', decodeURIComponent(u.username || 'postgres'), u.pathname.slice(1));
+  const env = { ...process.env, ...(u.password ? { PGPASSWORD: decodeURIComponent(u.password) } : {}) };
+  const { stdout } = await promisify(execFile)(PGBENCH, args, { env, timeout: (seconds + 60) * 1000 });
+  return stdout;
+}

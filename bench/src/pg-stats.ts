@@ -1,0 +1,82 @@
+/**
+ * PostgreSQL's own counts for one database: statements (pg_stat_statements `calls`) and commits (pg_stat_database
+ * `xact_commit`). The bench's own queries are left out: statements by a marker comment at their start (the view
+ * keeps a statement's first text), commits by counting them here.
+ */
+import { Client } from 'pg';
+
+/** Marker of the bench's own statements, so that a statement count holds only the measured work. */
+export const BENCH_MARK = '/* bench */';
+
+export interface PgCounters {
+  /** Statement executions in the database; null without pg_stat_statements. */
+  statements: number | null;
+  commits: number;
+  /** Entries pg_stat_statements evicted so far (pg_stat_statements.max): when it moves, statement counts are low. */
+  evictions: number | null;
+}
+
+/** An administrative session on the measured database that reads its counters and runs the bench's queries. */
+export class StatsDb {
+  private readonly client: Client;
+  private ownCommits = 0;
+  private statementsAvailable = false;
+
+  constructor(
+    url: string,
+    readonly database: string,
+  ) {
+    this.client = new Client({ connectionString: url });
+  }
+
+  /** Connects; pg_stat_statements is created in this database if the server preloads it (null counts otherwise). */
+  async open(): Promise<void> {
+    await this.client.connect();
+    this.statementsAvailable = await this.client
+      .query(`${BENCH_MARK} CREATE EXTENSION IF NOT EXISTS pg_stat_statements`)
+      .then(() => this.client.query(`${BENCH_MARK} SELECT 1 FROM pg_stat_statements LIMIT 1`))
+      .then(() => true)
+      .catch(() => false);
+    this.ownCommits += 2;
+  }
+
+  get hasStatements(): boolean {
+    return this.statementsAvailable;
+  }
+
+  /** A query of the bench's (one autocommit transaction): marked and counted so the figures leave it out. */
+  async query<R extends Record<string, unknown>>(sql: string, values: unknown[] = []): Promise<R[]> {
+    this.ownCommits += 1;
+    return (await this.client.query(`${BENCH_MARK} ${sql}`, values)).rows as R[];
+  }
+
+  async counters(): Promise<PgCounters> {
+    const [db] = await this.query<{ commits: string }>(
+      'SELECT xact_commit::text AS commits FROM pg_stat_database WHERE datname = $1',
+      [this.database],
+    );
+    const commits = Number(db?.commits ?? 0) - this.ownCommits;
+    if (!this.statementsAvailable) return { statements: null, commits, evictions: null };
+    const [s] = await this.query<{ calls: string; dealloc: string | null }>(
+      `SELECT coalesce(sum(calls), 0)::text AS calls,
+              (SELECT dealloc::text FROM pg_stat_statements_info) AS dealloc
+       FROM pg_stat_statements
+       WHERE dbid = (SELECT oid FROM pg_database WHERE datname = $1) AND query NOT LIKE $2`,
+      [this.database, `${BENCH_MARK}%`],
+    );
+    return { statements: Number(s?.calls ?? 0), commits, evictions: s?.dealloc == null ? null : Number(s.dealloc) };
+  }
+
+  async close(): Promise<void> {
+    await this.client.end().catch(() => undefined);
+  }
+}
+
+/** What happened between two readings. */
+export function counterDelta(a: PgCounters, b: PgCounters): PgCounters {
+  return {
+    statements: a.statements === null || b.statements === null ? null : b.statements - a.statements,
+    commits: b.commits - a.commits,
+    evictions: a.evictions === null || b.evictions === null ? null : b.evictions - a.evictions,
+  };
+}

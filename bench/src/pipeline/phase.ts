@@ -1,0 +1,145 @@
+/**
+ * One measured phase of the pipeline: counters read before, orders sent, the end condition awaited (bounded), the
+ * counters read again. Every figure is the phase's delta, divided by the orders it sent.
+ */
+import { SERVICES, type Platform } from '@orderflow/testing';
+import { CpuMeter, POSTGRES_OTHER } from '../cpu-meter';
+import { counterDelta, type PgCounters, type StatsDb } from '../pg-stats';
+import { memMiB } from '../proc';
+import { round, total, type Latency } from '../stats';
+import type { Backlog, DrainWatch } from './drain';
+import type { Sent } from './loadgen';
+
+export type PhaseKind = 'warmup' | 'paced' | 'sustained' | 'unlimited';
+
+export interface PhaseResult {
+  kind: PhaseKind;
+  /** Offered orders per second; null for unlimited. */
+  rate: number | null;
+  orders: number;
+  /** Sending took this long. */
+  sendSeconds: number;
+  /** From the first send to the end condition. */
+  seconds: number;
+  ordersPerSecond: number;
+  /** The end condition held (else `backlog` is what the last look saw when the wait gave up). */
+  drained: boolean;
+  backlog: Backlog;
+  /** CPU seconds per process over the phase; `machine`: every core's busy time, whoever used it. */
+  cpuSeconds: Record<string, number>;
+  /**
+   * Busy CPU seconds of the machine that none of the measured processes used: other work on a shared machine.
+   * Well above zero, the per-order figures are inflated by contention.
+   */
+  otherWorkCpuSeconds: number;
+  pg: PgCounters;
+  /** Records written to the run's topics during the phase, and read by the platform's consumer groups. */
+  kafkaRecords: number;
+  kafkaRecordsConsumed: number;
+  perOrder: {
+    /** Per measured process (null: its pid was not found), and `total` of those. */
+    cpuSeconds: Record<string, number | null>;
+    pgStatements: number | null;
+    pgCommits: number;
+    kafkaRecords: number;
+  };
+  /** Resident set per service during the phase (1 s samples) and VmHWM (peak since start) at its end, MiB. */
+  rssMiB: Record<string, { max: number; mean: number }>;
+  peakRssMiB: Record<string, number>;
+  /** created → fulfilled (the fulfilled event's occurredAt minus the order's createdAt), filled in after the run. */
+  latencyMs?: Latency;
+  /** Orders of the phase whose order.fulfilled is on Kafka, and those without one. */
+  terminal?: { fulfilled: number; missing: number };
+}
+
+export interface PhaseContext {
+  p: Platform;
+  watch: DrainWatch;
+  db: StatsDb;
+  /** Processes measured by pid: the broker, the registry and each service. */
+  pids: Record<string, number | undefined>;
+  drainTimeoutMs: number;
+}
+
+/** Runs one phase; returns its figures and the orders it sent (for latency, read from Kafka afterwards). */
+export async function runPhase(
+  ctx: PhaseContext,
+  kind: PhaseKind,
+  rate: number | null,
+  send: () => Promise<Sent>,
+): Promise<{ result: PhaseResult; sent: Sent }> {
+  const pgBefore = await ctx.db.counters();
+  const recordsBefore = await ctx.watch.records();
+  const meter = new CpuMeter(ctx.pids, ctx.db.database);
+  meter.start();
+  const sent = await send();
+  const end = await ctx.watch.drained(ctx.drainTimeoutMs);
+  const cpu = meter.stop();
+  // PostgreSQL backends publish their counters at most once a second: let the last ones land.
+  await new Promise((r) => setTimeout(r, 1500));
+  const pg = counterDelta(pgBefore, await ctx.db.counters());
+  const { written: kafkaRecords, consumed: kafkaRecordsConsumed } = recordDelta(
+    ctx.watch,
+    recordsBefore,
+    await ctx.watch.records(),
+  );
+  const orders = sent.createdAt.size;
+  const seconds = (end.at - sent.firstSendAt) / 1000;
+  const result: PhaseResult = {
+    kind,
+    rate,
+    orders,
+    sendSeconds: round((sent.lastSendAt - sent.firstSendAt) / 1000),
+    seconds: round(seconds),
+    ordersPerSecond: Math.round(orders / seconds),
+    drained: end.drained,
+    backlog: end.last,
+    cpuSeconds: { ...roundAll(cpu.seconds), machine: round(cpu.machine) },
+    otherWorkCpuSeconds: round(Math.max(0, cpu.machine - ownCpu(cpu.seconds))),
+    pg,
+    kafkaRecords,
+    kafkaRecordsConsumed,
+    perOrder: {
+      cpuSeconds: perOrderCpu(cpu.seconds, orders, ['kafka', 'registry', 'postgres', ...SERVICES, 'loadgen']),
+      pgStatements: pg.statements === null ? null : round(pg.statements / orders, 1),
+      pgCommits: round(pg.commits / orders, 2),
+      kafkaRecords: round(kafkaRecords / orders, 2),
+    },
+    rssMiB: Object.fromEntries(SERVICES.map((s) => [s, cpu.rss[s] ?? { max: NaN, mean: NaN }])),
+    peakRssMiB: Object.fromEntries(SERVICES.map((s) => [s, memMiB(ctx.pids[s], 'VmHWM') ?? NaN])),
+  };
+  return { result, sent };
+}
+
+/**
+ * CPU seconds per order of each of `names` (null where it was not measured) and their total. Backends of other
+ * databases (POSTGRES_OTHER) are other work on a shared machine: in the phase's cpuSeconds, not in the total.
+ */
+function perOrderCpu(seconds: Record<string, number>, orders: number, names: string[]): Record<string, number | null> {
+  const out: Record<string, number | null> = {};
+  for (const k of names) out[k] = seconds[k] === undefined ? null : round(seconds[k] / orders, 6);
+  const own = Object.entries(seconds).filter(([k]) => k !== POSTGRES_OTHER && names.includes(k));
+  out.total = round(total(Object.fromEntries(own)) / orders, 6);
+  return out;
+}
+
+/** Records written (end-offset deltas of every topic) and read (each written record times its topic's groups). */
+function recordDelta(watch: DrainWatch, before: Map<string, number>, after: Map<string, number>) {
+  let written = 0;
+  let consumed = 0;
+  for (const [topic, end] of after) {
+    const d = end - (before.get(topic) ?? 0);
+    written += d;
+    consumed += d * watch.readers(topic);
+  }
+  return { written, consumed };
+}
+
+/** CPU seconds of the run's own processes: everything measured but other databases' backends. */
+function ownCpu(seconds: Record<string, number>): number {
+  return total(seconds) - (seconds[POSTGRES_OTHER] ?? 0);
+}
+
+function roundAll(r: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(r).map(([k, v]) => [k, round(v)]));
+}

@@ -1,0 +1,101 @@
+/**
+ * What one run of the suite does, from the environment. `BENCH_PROFILE=short` (npm run bench:short) changes only the
+ * defaults: the same code runs, with sizes small enough for the test suite. Every figure is overridable.
+ */
+export interface Settings {
+  profile: 'full' | 'short';
+  /** Where the JSON document goes (a timestamped copy lands beside it for full runs). */
+  out: string;
+  /** Pipeline phases run this many times on one platform; headline figures report min/median/max. */
+  repeat: number;
+  partitions: number;
+  skus: number;
+  warmupS: number;
+  warmupRate: number;
+  pacedRates: number[];
+  pacedS: number;
+  sustainedRate: number;
+  sustainedS: number;
+  unlimitedOrders: number;
+  /** Bound of each phase's wait for the end condition (lag 0, backlog 0); past it the phase reports what it saw. */
+  drainTimeoutS: number;
+  ceilings: {
+    kafkaRecords: number;
+    pgbenchS: number;
+    pgbenchClients: number;
+    noopEvents: number;
+    relayEvents: number;
+    relayPickupEvents: number;
+  };
+  writeReadme: boolean;
+}
+
+const FULL = {
+  repeat: 1,
+  warmupS: 10,
+  pacedRates: '100,500',
+  pacedS: 25,
+  sustainedRate: 1000,
+  sustainedS: 60,
+  unlimitedOrders: 20000,
+  kafkaRecords: 100000,
+  pgbenchS: 15,
+  noopEvents: 20000,
+  relayEvents: 20000,
+  relayPickupEvents: 1000,
+};
+
+const SHORT: typeof FULL = {
+  repeat: 1,
+  warmupS: 3,
+  pacedRates: '100',
+  pacedS: 8,
+  sustainedRate: 200,
+  sustainedS: 10,
+  unlimitedOrders: 1000,
+  kafkaRecords: 10000,
+  pgbenchS: 3,
+  noopEvents: 2000,
+  relayEvents: 2000,
+  relayPickupEvents: 200,
+};
+
+function num(env: NodeJS.ProcessEnv, key: string, fallback: number): number {
+  const raw = env[key];
+  if (raw === undefined || raw === '') return fallback;
+  const v = Number(raw);
+  if (!Number.isFinite(v) || v < 0) throw new Error(`${key}=${raw}: expected a non-negative number`);
+  return v;
+}
+
+/** Reads the settings once at start; an unusable value fails the run before anything starts. */
+export function readSettings(env: NodeJS.ProcessEnv = process.env, resultsDir: string): Settings {
+  const profile = env.BENCH_PROFILE === 'short' ? 'short' : 'full';
+  const d = profile === 'short' ? SHORT : FULL;
+  const rates = (env.BENCH_PACED_RATES ?? d.pacedRates).split(',').map((r) => Number(r.trim()));
+  if (rates.some((r) => !Number.isFinite(r) || r <= 0)) throw new Error(`BENCH_PACED_RATES: positive numbers`);
+  return {
+    profile,
+    out: env.BENCH_OUT ?? `${resultsDir}/${profile === 'short' ? 'short' : 'latest'}.json`,
+    repeat: Math.max(1, Math.floor(num(env, 'BENCH_REPEAT', d.repeat))),
+    partitions: num(env, 'BENCH_PARTITIONS', 6),
+    skus: 50,
+    warmupS: num(env, 'BENCH_WARMUP_S', d.warmupS),
+    warmupRate: num(env, 'BENCH_WARMUP_RATE', rates[0] ?? 100),
+    pacedRates: rates,
+    pacedS: num(env, 'BENCH_PACED_S', d.pacedS),
+    sustainedRate: num(env, 'BENCH_SUSTAINED_RATE', d.sustainedRate),
+    sustainedS: num(env, 'BENCH_SUSTAINED_S', d.sustainedS),
+    unlimitedOrders: num(env, 'BENCH_UNLIMITED_ORDERS', d.unlimitedOrders),
+    drainTimeoutS: num(env, 'BENCH_DRAIN_TIMEOUT_S', 600),
+    ceilings: {
+      kafkaRecords: num(env, 'BENCH_KAFKA_RECORDS', d.kafkaRecords),
+      pgbenchS: num(env, 'BENCH_PGBENCH_S', d.pgbenchS),
+      pgbenchClients: num(env, 'BENCH_PGBENCH_CLIENTS', 4),
+      noopEvents: num(env, 'BENCH_NOOP_EVENTS', d.noopEvents),
+      relayEvents: num(env, 'BENCH_RELAY_EVENTS', d.relayEvents),
+      relayPickupEvents: num(env, 'BENCH_RELAY_PICKUP_EVENTS', d.relayPickupEvents),
+    },
+    writeReadme: env.BENCH_WRITE_README === '1',
+  };
+}

@@ -1,0 +1,78 @@
+/**
+ * The benchmark suite's short form (`npm run bench:short`), run as `npm run bench` runs it: a child process on the
+ * built code. Asserts what the suite does, never how fast: it finishes, every figure is there and positive, every
+ * measured order reached its terminal stage, the platform ended every phase idle (lag 0, outboxes empty), and the
+ * records per order are what an order's journey writes. Timings are the benchmark's business, not a test's.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { BenchDocument } from '../src/report/document';
+import type { PhaseResult } from '../src/pipeline/phase';
+
+const root = path.resolve(__dirname, '..', '..');
+/** A fulfilled order writes order.created, order.validated, inventory.reserved, payment.processed, order.fulfilled, notification.sent. */
+const RECORDS_PER_ORDER = 6;
+
+function runShortForm(out: string): Promise<{ code: number | null; stderr: string }> {
+  const entry = path.join(root, 'bench', 'dist', 'suite.js');
+  if (!fs.existsSync(entry)) throw new Error(`${entry} missing: run npm run build`);
+  // Smaller still than bench:short's defaults: the test suite runs beside other test files on two cores.
+  const env = {
+    ...process.env,
+    BENCH_PROFILE: 'short',
+    BENCH_OUT: out,
+    BENCH_PACED_S: '5',
+    BENCH_SUSTAINED_S: '6',
+    BENCH_UNLIMITED_ORDERS: '600',
+  };
+  const child = spawn(process.execPath, [entry], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (b: Buffer) => (stderr = (stderr + b.toString()).slice(-20000)));
+  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stderr })));
+}
+
+/** Every number of a phase that counts something the phase did must be positive. */
+function expectPhaseHealthy(name: string, p: PhaseResult): void {
+  expect({ name, drained: p.drained }).toEqual({ name, drained: true });
+  expect({ name, terminal: p.terminal }).toEqual({ name, terminal: { fulfilled: p.orders, missing: 0 } });
+  expect(Object.values(p.backlog.lag).every((v) => v === 0)).toBe(true);
+  expect(Object.values(p.backlog.outbox).every((v) => v === 0)).toBe(true);
+  expect(p.orders).toBeGreaterThan(0);
+  expect(p.ordersPerSecond).toBeGreaterThan(0);
+  expect(p.latencyMs?.p50).toBeGreaterThan(0);
+  expect(p.perOrder.pgCommits).toBeGreaterThan(0);
+  expect(p.perOrder.kafkaRecords).toBeGreaterThanOrEqual(RECORDS_PER_ORDER - 0.1);
+  expect(p.perOrder.kafkaRecords).toBeLessThanOrEqual(RECORDS_PER_ORDER + 0.1);
+}
+
+it('the short form runs the ceilings and the pipeline and writes every figure', async () => {
+  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bench-')), 'short.json');
+  const { code, stderr } = await runShortForm(out);
+  if (code !== 0) throw new Error(`bench:short exited ${code}:\n${stderr}`);
+  const d = JSON.parse(fs.readFileSync(out, 'utf8')) as BenchDocument;
+
+  expect(d.schema).toMatch(/^orderflow-bench\//);
+  expect(d.machine.cpus).toBeGreaterThan(0);
+  expect(d.ordersPerSecond).toBeGreaterThan(0);
+  expect(d.latency['100']?.p99).toBeGreaterThan(0);
+  for (const [k, v] of Object.entries(d.ceilings).filter(([k]) => k !== 'details')) {
+    const figures = typeof v === 'object' && v !== null ? Object.values(v) : [v];
+    for (const f of figures) expect({ k, positive: (f as number) > 0 }).toEqual({ k, positive: true });
+  }
+  for (const [k, v] of Object.entries(d.ratios)) expect({ k, positive: v > 0 }).toEqual({ k, positive: true });
+  // A process the suite could not find (a broker in a container) is null and named in the notes.
+  for (const [k, v] of Object.entries(d.perOrder.cpuSeconds))
+    expect({ k, ok: v === null ? d.notes.some((n) => n.includes('not measured')) : v > 0 }).toEqual({ k, ok: true });
+  if (d.perOrder.pgStatements === null) expect(d.notes.join()).toMatch(/pg_stat_statements/);
+  else expect(d.perOrder.pgStatements).toBeGreaterThan(0);
+  for (const [s, mib] of Object.entries(d.peakRssMiB)) expect({ s, positive: mib > 0 }).toEqual({ s, positive: true });
+  for (const t of Object.values(d.targets)) expect(typeof t.met).toBe('boolean');
+
+  expect(d.runs).toHaveLength(1);
+  const run = d.runs[0]!;
+  for (const [rate, p] of Object.entries(run.paced)) expectPhaseHealthy(`paced ${rate}`, p);
+  expectPhaseHealthy('sustained', run.sustained);
+  expectPhaseHealthy('unlimited', run.unlimited);
+}, 360_000);
