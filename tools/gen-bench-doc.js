@@ -48,8 +48,16 @@ function headline(d) {
     `**Sustained: ${n(d.ordersPerSecond)} orders/s** (${n(s.orders)} orders offered at ${n(s.rate)}/s for ` +
     `${d.settings.sustainedS} s after a ${d.settings.warmupS} s warm-up; ${n(s.seconds, 1)} s from the first order ` +
     `until every consumer group was at lag 0 and every outbox empty${ok ? '; every order fulfilled' : ''}). ` +
-    `Unlimited: ${n(u.orders)} orders at once, ${n(u.ordersPerSecond)} orders/s.`
+    `Unlimited: ${n(u.orders)} orders at once, ${n(u.ordersPerSecond)} orders/s.` +
+    spreadLine(d.repeats)
   );
+}
+
+/** With BENCH_REPEAT: min / median / max of the sustained and unlimited rates. */
+function spreadLine(r) {
+  if (!r || r.count < 2) return '';
+  const s = (x) => `${n(x.min)} / ${n(x.median)} / ${n(x.max)}`;
+  return ` Over ${r.count} runs (min / median / max): sustained ${s(r.ordersPerSecond)}, unlimited ${s(r.unlimitedOrdersPerSecond)} orders/s.`;
 }
 
 function latencyTable(d) {
@@ -86,7 +94,8 @@ function ceilingTable(d) {
       `records read by the consumer groups: ${pct(r.pipelineRecordsToConsumeCeiling)} |`,
     `| pgbench, a handler's transaction (inbox, stock row, outbox row, notify), ${pg.clients} clients | ` +
       `${n(c.pgbenchTps)} tx/s, ${n(c.pgbenchStatementsPerTx, 1)} statements/tx | commits: ${pct(r.pgCommitsToPgbench)} |`,
-    `| a no-op service through the runtime (order.created → order.validated) | ${n(c.noopPipelineEventsPerSecond)} events/s | ` +
+    `| a no-op service through the runtime (order.created → order.validated) | ${n(c.noopPipelineEventsPerSecond)} events/s, ` +
+      `${ms(c.details.noop.cpuSecondsPerEvent.service)} ms CPU/event | ` +
       `orders: ${pct(r.ordersToNoopPipeline)}; events handled: ${pct(r.handledEventsToNoopPipeline)} |`,
     `| the outbox relay draining a backlog | ${n(c.relayEventsPerSecond)} events/s | ` +
       `${pct(r.relayToProducer)} of the raw producer (target ≥ 50 % ${met(d.targets.relayToProducer)}) |`,

@@ -16,7 +16,10 @@ import { readSettings } from './settings';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 const resultsDir = path.join(repoRoot, 'bench', 'results');
-const log = (line: string) => process.stderr.write(`${line}\n`);
+const t0 = Date.now();
+/** Progress on stderr, with the seconds since the start: where a run spends its time. */
+const log = (line: string) =>
+  process.stderr.write(`[${((Date.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${line}\n`);
 
 async function main(): Promise<void> {
   const settings = readSettings(process.env, resultsDir);
@@ -24,8 +27,12 @@ async function main(): Promise<void> {
   const infra = infraPids(repoRoot);
   const machine = await describeMachine(infra.kafka);
   const ceilings = await runCeilings(settings, infra.kafka, path.join(repoRoot, '.logs', 'bench'), log);
+  log('pipeline: starting the platform…');
   const pipeline = await runPipeline(settings, infra, log);
-  const notes = notesOf(infra, pipeline.settings.databasePgStatStatements, machine.loadAverage, machine.cpus);
+  const notes = [
+    ...notesOf(infra, pipeline.settings.databasePgStatStatements, machine.loadAverage, machine.cpus),
+    ...pipeline.notes,
+  ];
   const doc = buildDocument({
     settings,
     machine,

@@ -59,7 +59,11 @@ function ceilings(d: BenchDocument): string {
     ['kafkajs produce (records/s)', c.kafkaProduceRecordsPerSecond, r.pipelineRecordsToProduceCeiling ?? null],
     ['kafkajs consume (records/s)', c.kafkaConsumeRecordsPerSecond, r.pipelineRecordsToConsumeCeiling ?? null],
     [`pgbench (tx/s, ${c.pgbenchStatementsPerTx ?? '?'} stmts/tx)`, c.pgbenchTps, r.pgCommitsToPgbench ?? null],
-    ['no-op service (events/s)', c.noopPipelineEventsPerSecond, r.ordersToNoopPipeline ?? null],
+    [
+      `no-op service (events/s; ${perMs(c.details.noop.cpuSecondsPerEvent.service, 2)} ms CPU/event)`,
+      c.noopPipelineEventsPerSecond,
+      r.ordersToNoopPipeline ?? null,
+    ],
     ['relay (events/s; ratio: to producer)', c.relayEventsPerSecond, r.relayToProducer ?? null],
     ['relay pickup p50 / p99 (ms)', `${c.relayPickupMs.p50} / ${c.relayPickupMs.p99}`, null],
   ]);
@@ -70,6 +74,14 @@ function perProcess(d: BenchDocument): string {
   for (const [name, v] of Object.entries(d.perOrder.cpuSeconds))
     rows.push([name, perMs(v, 2), d.rssDuringSustainedMiB[name]?.max ?? null, d.peakRssMiB[name] ?? null]);
   return columns(rows);
+}
+
+/** With BENCH_REPEAT: min / median / max of the headline figures over the runs. */
+function repeats(d: BenchDocument): string[] {
+  if (d.repeats.count < 2) return [];
+  const rows: (string | number | null)[][] = [['over runs', 'min', 'median', 'max']];
+  for (const [k, v] of Object.entries(d.repeats)) if (typeof v === 'object') rows.push([k, v.min, v.median, v.max]);
+  return [columns(rows), ''];
 }
 
 function targets(d: BenchDocument): string {
@@ -90,6 +102,7 @@ export function renderTable(d: BenchDocument): string {
     '',
     phases(d),
     '',
+    ...repeats(d),
     ceilings(d),
     '',
     'per order, sustained phase:',
