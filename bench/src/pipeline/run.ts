@@ -40,12 +40,12 @@ export async function runPipeline(s: Settings, infra: { kafka?: number; registry
     const runs: PipelineRun[] = [];
     const notes: string[] = [];
     const sent = new Map<PhaseResult, Sent>();
-    const phase = async (kind: PhaseKind, rate: number | null, send: () => Promise<Sent>) => {
+    const phase = async (kind: PhaseKind, rate: number | null, send: () => Promise<Sent>, last = false) => {
       log(`  ${kind}${rate ? ` ${rate}/s` : ''}…`);
       const r = await runPhase(ctx, kind, rate, send);
       sent.set(r.result, r.sent);
       log(`    ${r.result.orders} orders, ${r.result.ordersPerSecond}/s, drained: ${r.result.drained}`);
-      if (!r.result.drained) await settle(ctx, kind, notes, log);
+      if (!r.result.drained && !last) await settle(ctx, kind, notes, log);
       return r.result;
     };
     for (let i = 0; i < s.repeat; i++) {
@@ -54,7 +54,7 @@ export async function runPipeline(s: Settings, infra: { kafka?: number; registry
       const paced: Record<string, PhaseResult> = {};
       for (const rate of s.pacedRates) paced[rate] = await phase('paced', rate, () => gen.paced(rate, s.pacedS));
       const sustained = await phase('sustained', s.sustainedRate, () => gen.paced(s.sustainedRate, s.sustainedS));
-      const unlimited = await phase('unlimited', null, () => gen.unlimited(s.unlimitedOrders));
+      const unlimited = await phase('unlimited', null, () => gen.unlimited(s.unlimitedOrders), i === s.repeat - 1);
       runs.push({ warmup, paced, sustained, unlimited });
     }
     await addLatencies(p, sent);
