@@ -3,11 +3,11 @@
  * counters read again. Every figure is the phase's delta, divided by the orders it sent.
  */
 import { SERVICES, type Platform } from '@orderflow/testing';
-import { CpuMeter, POSTGRES_OTHER } from '../cpu-meter';
+import { CpuMeter, POSTGRES_OTHER, type CpuWindow } from '../cpu-meter';
 import { counterDelta, type PgCounters, type StatsDb } from '../pg-stats';
 import { memMiB } from '../proc';
 import { round, total, type Latency } from '../stats';
-import type { Backlog, DrainWatch } from './drain';
+import type { Backlog, DrainResult, DrainWatch } from './drain';
 import type { Sent } from './loadgen';
 
 export type PhaseKind = 'warmup' | 'paced' | 'sustained' | 'unlimited';
@@ -78,14 +78,27 @@ export async function runPhase(
   // PostgreSQL backends publish their counters at most once a second: let the last ones land.
   await new Promise((r) => setTimeout(r, 1500));
   const pg = counterDelta(pgBefore, await ctx.db.counters());
-  const { written: kafkaRecords, consumed: kafkaRecordsConsumed } = recordDelta(
-    ctx.watch,
-    recordsBefore,
-    await ctx.watch.records(),
-  );
+  const records = recordDelta(ctx.watch, recordsBefore, await ctx.watch.records());
+  const result = summarise({ kind, rate, sent, end, cpu, pg, records, pids: ctx.pids });
+  return { result, sent };
+}
+
+interface Measured {
+  kind: PhaseKind;
+  rate: number | null;
+  sent: Sent;
+  end: DrainResult;
+  cpu: CpuWindow;
+  pg: PgCounters;
+  records: { written: number; consumed: number };
+  pids: Record<string, number | undefined>;
+}
+
+/** The phase's figures, totals and per order. */
+function summarise({ kind, rate, sent, end, cpu, pg, records, pids }: Measured): PhaseResult {
   const orders = sent.createdAt.size;
   const seconds = (end.at - sent.firstSendAt) / 1000;
-  const result: PhaseResult = {
+  return {
     kind,
     rate,
     orders,
@@ -97,18 +110,17 @@ export async function runPhase(
     cpuSeconds: { ...roundAll(cpu.seconds), machine: round(cpu.machine) },
     otherWorkCpuSeconds: round(Math.max(0, cpu.machine - ownCpu(cpu.seconds))),
     pg,
-    kafkaRecords,
-    kafkaRecordsConsumed,
+    kafkaRecords: records.written,
+    kafkaRecordsConsumed: records.consumed,
     perOrder: {
       cpuSeconds: perOrderCpu(cpu.seconds, orders, ['kafka', 'registry', 'postgres', ...SERVICES, 'loadgen']),
       pgStatements: pg.statements === null ? null : round(pg.statements / orders, 1),
       pgCommits: round(pg.commits / orders, 2),
-      kafkaRecords: round(kafkaRecords / orders, 2),
+      kafkaRecords: round(records.written / orders, 2),
     },
     rssMiB: Object.fromEntries(SERVICES.map((s) => [s, cpu.rss[s] ?? { max: NaN, mean: NaN }])),
-    peakRssMiB: Object.fromEntries(SERVICES.map((s) => [s, memMiB(ctx.pids[s], 'VmHWM') ?? NaN])),
+    peakRssMiB: Object.fromEntries(SERVICES.map((s) => [s, memMiB(pids[s], 'VmHWM') ?? NaN])),
   };
-  return { result, sent };
 }
 
 /**

@@ -36,33 +36,39 @@ export async function runPipeline(s: Settings, infra: { kafka?: number; registry
     const pids: Record<string, number | undefined> = { ...infra };
     for (const svc of SERVICES) pids[svc] = p.pid(svc);
     const ctx: PhaseContext = { p, watch: new DrainWatch(p, db), db, pids, drainTimeoutMs: s.drainTimeoutS * 1000 };
-    const gen = new LoadGenerator(p, skus);
-    const runs: PipelineRun[] = [];
-    const notes: string[] = [];
-    const sent = new Map<PhaseResult, Sent>();
-    const phase = async (kind: PhaseKind, rate: number | null, send: () => Promise<Sent>, last = false) => {
-      log(`  ${kind}${rate ? ` ${rate}/s` : ''}…`);
-      const r = await runPhase(ctx, kind, rate, send);
-      sent.set(r.result, r.sent);
-      log(`    ${r.result.orders} orders, ${r.result.ordersPerSecond}/s, drained: ${r.result.drained}`);
-      if (!r.result.drained && !last) await settle(ctx, kind, notes, log);
-      return r.result;
-    };
-    for (let i = 0; i < s.repeat; i++) {
-      log(`pipeline, run ${i + 1} of ${s.repeat}`);
-      const warmup = await phase('warmup', s.warmupRate, () => gen.paced(s.warmupRate, s.warmupS));
-      const paced: Record<string, PhaseResult> = {};
-      for (const rate of s.pacedRates) paced[rate] = await phase('paced', rate, () => gen.paced(rate, s.pacedS));
-      const sustained = await phase('sustained', s.sustainedRate, () => gen.paced(s.sustainedRate, s.sustainedS));
-      const unlimited = await phase('unlimited', null, () => gen.unlimited(s.unlimitedOrders), i === s.repeat - 1);
-      runs.push({ warmup, paced, sustained, unlimited });
-    }
-    await addLatencies(p, sent);
+    const { runs, notes } = await runPhases(ctx, s, new LoadGenerator(p, skus), log);
     return { runs, notes, settings: { databasePgStatStatements: db.hasStatements, logDir: p.logDir } };
   } finally {
     await db.close();
     await p.stop();
   }
+}
+
+/** Every repeat's phases, in order, each starting on an idle platform; then their latencies. */
+async function runPhases(ctx: PhaseContext, s: Settings, gen: LoadGenerator, log: Log) {
+  const runs: PipelineRun[] = [];
+  const notes: string[] = [];
+  const sent = new Map<PhaseResult, Sent>();
+  const phase = async (kind: PhaseKind, rate: number | null, send: () => Promise<Sent>, last = false) => {
+    log(`  ${kind}${rate ? ` ${rate}/s` : ''}…`);
+    const r = await runPhase(ctx, kind, rate, send);
+    sent.set(r.result, r.sent);
+    log(`    ${r.result.orders} orders, ${r.result.ordersPerSecond}/s, drained: ${r.result.drained}`);
+    if (!r.result.drained && !last) await settle(ctx, kind, notes, log);
+    return r.result;
+  };
+  for (let i = 0; i < s.repeat; i++) {
+    log(`pipeline, run ${i + 1} of ${s.repeat}`);
+    const warmup = await phase('warmup', s.warmupRate, () => gen.paced(s.warmupRate, s.warmupS));
+    const paced: Record<string, PhaseResult> = {};
+    for (const rate of s.pacedRates) paced[rate] = await phase('paced', rate, () => gen.paced(rate, s.pacedS));
+    const sustained = await phase('sustained', s.sustainedRate, () => gen.paced(s.sustainedRate, s.sustainedS));
+    const unlimited = await phase('unlimited', null, () => gen.unlimited(s.unlimitedOrders), i === s.repeat - 1);
+    runs.push({ warmup, paced, sustained, unlimited });
+  }
+  log('reading order.fulfilled for the latencies…');
+  await addLatencies(ctx.p, sent);
+  return { runs, notes };
 }
 
 /**
