@@ -44,11 +44,16 @@ function headline(d) {
   const s = d.sustained;
   const u = d.unlimited;
   const ok = s.drained && s.terminal && s.terminal.missing === 0;
+  const end = s.drained
+    ? `${n(s.seconds, 1)} s from the first order until every consumer group was at lag 0 and every outbox empty` +
+      (ok ? '; every order fulfilled' : '')
+    : `still busy ${n(d.settings.drainTimeoutS)} s after the last order was sent: ${n(s.fulfilledInPhase)} ` +
+      `orders fulfilled in ${n(s.seconds, 1)} s`;
   return (
     `**Sustained: ${n(d.ordersPerSecond)} orders/s** (${n(s.orders)} orders offered at ${n(s.rate)}/s for ` +
-    `${d.settings.sustainedS} s after a ${d.settings.warmupS} s warm-up; ${n(s.seconds, 1)} s from the first order ` +
-    `until every consumer group was at lag 0 and every outbox empty${ok ? '; every order fulfilled' : ''}). ` +
-    `Unlimited: ${n(u.orders)} orders at once, ${n(u.ordersPerSecond)} orders/s.` +
+    `${d.settings.sustainedS} s after a ${d.settings.warmupS} s warm-up; ${end}). ` +
+    `Unlimited: ${n(u.orders)} orders at once, ${n(u.ordersPerSecond)} orders/s` +
+    `${u.drained ? '' : ` (not idle within ${n(d.settings.drainTimeoutS)} s)`}.` +
     spreadLine(d.repeats)
   );
 }

@@ -19,9 +19,12 @@ export interface PhaseResult {
   orders: number;
   /** Sending took this long. */
   sendSeconds: number;
-  /** From the first send to the end condition. */
+  /** From the first send to the end condition (or to the last look, when the wait for it gave up). */
   seconds: number;
+  /** orders / seconds; if the phase never got idle, order.fulfilled records written in it / seconds. */
   ordersPerSecond: number;
+  /** order.fulfilled records written during the phase. */
+  fulfilledInPhase: number;
   /** The end condition held (else `backlog` is what the last look saw when the wait gave up). */
   drained: boolean;
   backlog: Backlog;
@@ -78,7 +81,8 @@ export async function runPhase(
   // PostgreSQL backends publish their counters at most once a second: let the last ones land.
   await new Promise((r) => setTimeout(r, 1500));
   const pg = counterDelta(pgBefore, await ctx.db.counters());
-  const records = recordDelta(ctx.watch, recordsBefore, await ctx.watch.records());
+  const fulfilledTopic = ctx.p.kafka.topic('order.fulfilled');
+  const records = recordDelta(ctx.watch, recordsBefore, await ctx.watch.records(), fulfilledTopic);
   const result = summarise({ kind, rate, sent, end, cpu, pg, records, pids: ctx.pids });
   return { result, sent };
 }
@@ -90,7 +94,7 @@ interface Measured {
   end: DrainResult;
   cpu: CpuWindow;
   pg: PgCounters;
-  records: { written: number; consumed: number };
+  records: { written: number; consumed: number; fulfilled: number };
   pids: Record<string, number | undefined>;
 }
 
@@ -104,7 +108,9 @@ function summarise({ kind, rate, sent, end, cpu, pg, records, pids }: Measured):
     orders,
     sendSeconds: round((sent.lastSendAt - sent.firstSendAt) / 1000),
     seconds: round(seconds),
-    ordersPerSecond: Math.round(orders / seconds),
+    // A phase that never got idle did not process all of its orders: count those that got through.
+    ordersPerSecond: Math.round((end.drained ? orders : records.fulfilled) / seconds),
+    fulfilledInPhase: records.fulfilled,
     drained: end.drained,
     backlog: end.last,
     cpuSeconds: { ...roundAll(cpu.seconds), machine: round(cpu.machine) },
@@ -136,15 +142,15 @@ function perOrderCpu(seconds: Record<string, number>, orders: number, names: str
 }
 
 /** Records written (end-offset deltas of every topic) and read (each written record times its topic's groups). */
-function recordDelta(watch: DrainWatch, before: Map<string, number>, after: Map<string, number>) {
-  let written = 0;
-  let consumed = 0;
+function recordDelta(watch: DrainWatch, before: Map<string, number>, after: Map<string, number>, fulfilled: string) {
+  const out = { written: 0, consumed: 0, fulfilled: 0 };
   for (const [topic, end] of after) {
     const d = end - (before.get(topic) ?? 0);
-    written += d;
-    consumed += d * watch.readers(topic);
+    out.written += d;
+    out.consumed += d * watch.readers(topic);
+    if (topic === fulfilled) out.fulfilled = d;
   }
-  return { written, consumed };
+  return out;
 }
 
 /** CPU seconds of the run's own processes: everything measured but other databases' backends. */

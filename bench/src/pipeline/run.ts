@@ -27,6 +27,9 @@ export async function runPipeline(s: Settings, infra: { kafka?: number; registry
   const p = new Platform();
   // Topics first, with the catalog's partitions: Platform.start() leaves existing topics as they are.
   await p.kafka.setup(s.partitions);
+  // Interrupted (Ctrl-C): no service process, database or SMTP sink is left behind.
+  const interrupted = () => void p.stop().finally(() => process.exit(130));
+  process.once('SIGINT', interrupted).once('SIGTERM', interrupted);
   await p.start();
   const db = new StatsDb(p.databaseUrl, new URL(p.databaseUrl).pathname.slice(1));
   try {
@@ -39,6 +42,7 @@ export async function runPipeline(s: Settings, infra: { kafka?: number; registry
     const { runs, notes } = await runPhases(ctx, s, new LoadGenerator(p, skus), log);
     return { runs, notes, settings: { databasePgStatStatements: db.hasStatements, logDir: p.logDir } };
   } finally {
+    process.off('SIGINT', interrupted).off('SIGTERM', interrupted);
     await db.close();
     await p.stop();
   }
