@@ -51,13 +51,14 @@ export interface Route {
    */
   prepare?: (tx: PoolClient, events: never[]) => Promise<void>;
   /**
-   * Optional, for a route that only records and emits nothing (every emitted event needs its own cause): handles
-   * all new events of the route in a batch at once, in offset order, in the batch's transaction, with a few
-   * set-based statements instead of a few per record. Used instead of `handle` on the batch path; the
-   * record-at-a-time path (fallback, and single records) still calls `handle`, so both must have the same effect.
-   * It runs outside `around`: no per-record span (nothing it does continues a trace).
+   * Optional, set-based: handles all new events of the route in a batch at once, in offset order, in the batch's
+   * transaction, with a few statements per batch instead of a few per record. Returns what each item emits, aligned
+   * with `items` (void, or a void entry: nothing); each emitted event is caused by its own item. Used instead of
+   * `handle` on the batch path; the record-at-a-time path (fallback, and single records) still calls `handle`, so
+   * both must have the same effect. The DB work runs outside `around` (no per-record span around it); with tracing
+   * on, each item's events are built inside `around`, so they continue that record's trace.
    */
-  handleMany?: (tx: PoolClient, items: BatchItem<never>[]) => Promise<void>;
+  handleMany?: (tx: PoolClient, items: BatchItem<never>[]) => Promise<readonly (Emit[] | void)[] | void>;
 }
 
 /** One new event of a batch, with the record it came in. */
@@ -138,7 +139,10 @@ export class EventProcessor {
             items.push(d);
           } else all.push(...(await this.apply(tx, d, route.handle as Handle, true))!);
         }
-        for (const [route, items] of many) await route.handleMany!(tx, items as never);
+        for (const [route, items] of many) {
+          const emitted = await route.handleMany!(tx, items as never);
+          if (emitted) all.push(...(await this.recordsOfMany(items, emitted)));
+        }
         await appendToOutbox(tx, this.o.schema, all);
         return { duplicates };
       });
@@ -185,6 +189,22 @@ export class EventProcessor {
     const emits = (await handle(d.event, { tx, message, metadata })) ?? [];
     const cause = { eventId: metadata.eventId, correlationId: metadata.correlationId };
     return this.toRecords(emits, cause, message.headers.traceparent);
+  }
+
+  /** The outbox records of what a set-based handler emitted per item, each item the cause of its own events. */
+  private async recordsOfMany(items: Decoded[], emitted: readonly (Emit[] | void)[]): Promise<OutboxRecord[]> {
+    if (emitted.length !== items.length)
+      throw new Error(`handleMany returned ${emitted.length} results for ${items.length} items`);
+    const out: OutboxRecord[] = [];
+    for (let i = 0; i < items.length; i++) {
+      const emits = emitted[i];
+      if (!emits || emits.length === 0) continue;
+      const { message, metadata } = items[i]!;
+      const cause = { eventId: metadata.eventId, correlationId: metadata.correlationId };
+      const build = () => this.toRecords(emits, cause, message.headers.traceparent);
+      out.push(...(await (this.o.around ? this.o.around(message, build) : build())));
+    }
+    return out;
   }
 
   /** Serialises and appends events to the outbox in `tx` (also for state changes that start from HTTP). */
