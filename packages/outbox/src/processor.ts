@@ -16,6 +16,13 @@ export type Emit = {
   [T in EventType]: { type: T; event: Omit<EventMap[T], 'metadata'> & { orderId: string } };
 }[EventType];
 
+/** A relay running in this process, which a committed transaction can wake without a NOTIFY. */
+export interface LocalRelay {
+  /** Whether it holds the lease now (a standby would not publish what it is woken for). */
+  isLeader(): boolean;
+  wake(): void;
+}
+
 /** What a handler receives besides the event. */
 export interface HandlerContext {
   tx: PoolClient;
@@ -82,6 +89,8 @@ interface Decoded {
  * and append the events it emits to the outbox. Offsets are resolved by the consumer runner only after this returns.
  */
 export class EventProcessor {
+  private localRelay: LocalRelay | undefined;
+
   constructor(private readonly o: ProcessorOptions) {}
 
   /** Builds a consumer handler for one event type: one record, one transaction. */
@@ -91,10 +100,10 @@ export class EventProcessor {
   ): (message: InboundMessage) => Promise<'processed' | 'duplicate'> {
     return async (message) => {
       const decoded = await this.decode(message, type);
-      return this.transaction(async (tx) => {
+      return this.emitting(async (tx, append) => {
         const records = await this.apply(tx, decoded, handle as Handle);
         if (!records) return 'duplicate' as const;
-        await appendToOutbox(tx, this.o.schema, records);
+        await append(records);
         return 'processed' as const;
       });
     };
@@ -114,7 +123,7 @@ export class EventProcessor {
         if (!r) throw new Error(`no handler for topic ${m.topic}`);
         decoded.push({ ...(await this.decode(m, r.type)), route: r });
       }
-      return this.transaction(async (tx) => {
+      return this.emitting(async (tx, append) => {
         const fresh = await claimInboxMany(
           tx,
           this.o.schema,
@@ -143,7 +152,7 @@ export class EventProcessor {
           const emitted = await route.handleMany!(tx, items as never);
           if (emitted) all.push(...(await this.recordsOfMany(items, emitted)));
         }
-        await appendToOutbox(tx, this.o.schema, all);
+        await append(all);
         return { duplicates };
       });
     };
@@ -228,6 +237,30 @@ export class EventProcessor {
       });
     }
     return records;
+  }
+
+  /** Lets committed transactions wake the relay of this process directly (see emitting). */
+  useLocalRelay(relay: LocalRelay): void {
+    this.localRelay = relay;
+  }
+
+  /**
+   * A consumed record's transaction, with `append` for its outbox rows. When this process's relay leads, the rows
+   * go without a NOTIFY (it serialises committing transactions across the cluster) and the relay is woken in memory
+   * once the commit is done; otherwise a NOTIFY wakes whichever process leads. Leadership lost in between costs at
+   * most one polling interval of the new leader.
+   */
+  private async emitting<R>(fn: (tx: PoolClient, append: (records: OutboxRecord[]) => Promise<void>) => Promise<R>) {
+    const local = this.localRelay?.isLeader() ? this.localRelay : undefined;
+    let appended = false;
+    const result = await this.transaction((tx) =>
+      fn(tx, async (records) => {
+        appended ||= records.length > 0;
+        await appendToOutbox(tx, this.o.schema, records, { notify: !local });
+      }),
+    );
+    if (appended) local?.wake();
+    return result;
   }
 
   /** Runs `fn` in a transaction on a pooled connection; rolls back on any error. */
