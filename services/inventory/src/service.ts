@@ -4,7 +4,7 @@ import type { Config } from './config';
 import { awaitingPayment } from './db/reservations';
 import { seedStock, totalReserved } from './db/stock';
 import { paymentDeadlineSweeper } from './deadlines';
-import { batchHandlerOf, handlerOf, prepareOf } from './handlers/batch';
+import { batchHandlerOf, handlerOf } from './handlers/batch';
 import { onFulfillmentFailed } from './handlers/fulfillment-failed';
 import { onOrderFulfilled } from './handlers/order-fulfilled';
 import { onOrderValidated } from './handlers/order-validated';
@@ -20,15 +20,9 @@ export function inventory(config: Config): ServiceDefinition<Config> {
     name: SERVICE_NAME,
     config,
     migrationsDir: path.join(__dirname, '..', 'migrations'),
-    // A batch is one transaction; it locks every stock row it will touch first, in one pass in SKU order (as every
-    // single-record transaction does), so concurrent partitions wait for each other but never deadlock. Then each
-    // type's set-based step decides every event in offset order in memory and writes with a few statements.
-    prepareBatch: {
-      'order.validated': prepareOf(onOrderValidated),
-      'payment.failed': prepareOf(onPaymentFailed),
-      'fulfillment.failed': prepareOf(onFulfillmentFailed),
-      'order.fulfilled': prepareOf(onOrderFulfilled),
-    },
+    // A batch is one transaction; each type's set-based step first locks every stock row the batch will touch, in
+    // one pass in SKU order (as every single-record transaction does), so concurrent partitions wait for each other
+    // but never deadlock; then it decides every event in offset order in memory and writes with a few statements.
     batchHandlers: {
       'order.validated': batchHandlerOf(onOrderValidated),
       'payment.failed': batchHandlerOf(onPaymentFailed),

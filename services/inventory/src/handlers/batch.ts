@@ -21,32 +21,13 @@ export interface Step<T extends EventType> {
   handle: (items: BatchItem<EventMap[T]>[], ctx: StepContext<T>) => Promise<Emit[][]>;
 }
 
-/**
- * The stock rows a batch's prepare hook locked, for the batch handler of the same transaction: prepareBatch cannot
- * hand anything over, and reading the rows again would cost one more statement while the hot rows are held. Kept
- * with the very events prepare was given, so a batch handler never uses rows locked for another batch.
- */
-const lockedByPrepare = new WeakMap<PoolClient, { events: ReadonlySet<unknown>; stock: StockLevel[] }>();
-
-/** The prepareBatch hook of a step: its single lock pass over the whole batch, in SKU order. */
-export function prepareOf<T extends EventType>(step: Step<T>) {
-  return async (tx: PoolClient, events: EventMap[T][]): Promise<void> => {
-    lockedByPrepare.set(tx, { events: new Set(events), stock: await step.lock(tx, events) });
-  };
-}
-
-/** The batch handler of a step: the rows prepare locked (locked here only if prepare did not run for these events). */
+/** The batch handler of a step: one lock pass over the whole batch, in SKU order, then the step. */
 export function batchHandlerOf<T extends EventType>(step: Step<T>): BatchEventHandler<T> {
   return async (items, { tx, log }) => {
-    const prepared = lockedByPrepare.get(tx);
-    lockedByPrepare.delete(tx);
-    const stock =
-      prepared && items.every((i) => prepared.events.has(i.event))
-        ? prepared.stock
-        : await step.lock(
-            tx,
-            items.map((i) => i.event),
-          );
+    const stock = await step.lock(
+      tx,
+      items.map((i) => i.event),
+    );
     return step.handle(items, {
       tx,
       stock,
