@@ -65,6 +65,7 @@ export class DeliveryWorker implements BackgroundTask {
   private delivered = 0;
   private failed = 0;
   private retried = 0;
+  private markTransactions = 0;
   private lastError: string | undefined;
   private readonly window = new WindowSamples();
 
@@ -108,6 +109,7 @@ export class DeliveryWorker implements BackgroundTask {
       delivered: this.delivered,
       failed: this.failed,
       retried: this.retried,
+      markTransactions: this.markTransactions,
       markWindowMs: { p50: this.window.percentile(50), p99: this.window.percentile(99), max: this.window.max },
       ...(this.lastError ? { lastError: this.lastError } : {}),
     };
@@ -195,6 +197,7 @@ export class DeliveryWorker implements BackgroundTask {
           return sent;
         });
         const committed = Date.now();
+        this.markTransactions += 1;
         for (const { n, acceptedAt } of marked) {
           this.window.add(committed - acceptedAt);
           this.o.log.debug({ orderId: n.orderId, notificationId: n.notificationId }, 'notification sent');
