@@ -1,9 +1,9 @@
 import { MarkQueue } from './marks';
 
-type A = { id: number; acceptedAt: number };
-const accepted = (id: number): A => ({ id, acceptedAt: Date.now() });
+type A = { id: number };
+const accepted = (id: number): A => ({ id });
 
-function queue(max: number, everyMs: number) {
+function queue(max: number, everyMs: number, markMs = 5) {
   const groups: number[][] = [];
   let marking = 0;
   let overlapped = false;
@@ -13,7 +13,7 @@ function queue(max: number, everyMs: number) {
     mark: async (group) => {
       overlapped ||= marking > 0;
       marking += 1;
-      await new Promise((r) => setTimeout(r, 5));
+      await new Promise((r) => setTimeout(r, markMs));
       groups.push(group.map((a) => a.id));
       marking -= 1;
     },
@@ -38,5 +38,29 @@ describe('MarkQueue', () => {
     expect(groups).toEqual([[1, 2]]);
     await q.flush(); // nothing waits: no empty group
     expect(groups).toEqual([[1, 2]]);
+  });
+
+  it('marks the mails accepted while a group is marked together, right after it', async () => {
+    const groups: number[][] = [];
+    const commits: (() => void)[] = [];
+    const q = new MarkQueue<A>({
+      max: 100,
+      everyMs: 60_000, // only the first group waits for it: here, flush() starts it
+      mark: (group) =>
+        new Promise<void>((resolve) => {
+          groups.push(group.map((a) => a.id));
+          commits.push(resolve);
+        }),
+    });
+    q.add(accepted(1));
+    const flushed = q.flush(); // group [1] is being marked
+    for (const id of [2, 3, 4]) q.add(accepted(id));
+    expect(groups).toEqual([[1]]);
+    commits.shift()!(); // [1] committed: [2, 3, 4] at once, without a wait of its own
+    await new Promise((r) => setImmediate(r));
+    expect(groups).toEqual([[1], [2, 3, 4]]);
+    commits.shift()!();
+    await flushed;
+    expect(groups).toEqual([[1], [2, 3, 4]]);
   });
 });

@@ -1,39 +1,51 @@
 /**
- * Accepted mails wait here for their delivery mark, so that many are marked in one transaction. The wait is the
- * price: it lengthens the window in which a crash resends a mail (accept → mark committed) by at most `everyMs`
- * plus the marking of the group before, which is why groups stay small and short.
+ * Accepted mails wait here for their delivery mark, so that many are marked in one transaction. A group is marked
+ * when `max` mails wait or `everyMs` after the first of them was accepted, whichever comes first; while a group is
+ * being marked, the mails accepted meanwhile wait and are marked together as soon as it committed (group commit: one
+ * transaction in flight at a time, never a queue of them). The wait is the price: it lengthens the window in which a
+ * crash resends a mail (accept → mark committed) by at most `everyMs`, or the marking of the group before.
  */
-export class MarkQueue<A extends { acceptedAt: number }> {
+export class MarkQueue<A> {
   private waiting: A[] = [];
   private timer: NodeJS.Timeout | undefined;
-  private tail: Promise<void> = Promise.resolve();
+  private marking: Promise<void> | undefined;
 
   constructor(
     private readonly o: {
       /** Mails marked together at most. */
       max: number;
-      /** Longest wait of an accepted mail before its group is marked. */
+      /** Longest wait of an accepted mail before its group is marked (when no group is being marked). */
       everyMs: number;
       /** Marks one group; must not reject (it retries and logs on its own). */
       mark: (group: A[]) => Promise<void>;
     },
   ) {}
 
-  /** A mail the server accepted: marked with the group that is full first or `everyMs` after its first mail. */
+  /** A mail the server accepted: marked with the next group. */
   add(accepted: A): void {
     this.waiting.push(accepted);
-    if (this.waiting.length >= this.o.max) void this.flush();
-    else this.timer ??= setTimeout(() => void this.flush(), this.o.everyMs);
+    if (this.marking) return; // marked right after the group in flight
+    if (this.waiting.length >= this.o.max) this.next();
+    else this.timer ??= setTimeout(() => this.next(), this.o.everyMs);
   }
 
-  /** Marks what waits now; resolves once every group handed over so far is marked (groups go one after another). */
-  flush(): Promise<void> {
+  /** Marks everything that waits; resolves once every mail handed over so far is marked. */
+  async flush(): Promise<void> {
+    while (this.marking || this.waiting.length > 0) {
+      this.next();
+      await this.marking;
+    }
+  }
+
+  private next(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    const group = this.waiting;
-    this.waiting = [];
-    if (group.length > 0) this.tail = this.tail.then(() => this.o.mark(group));
-    return this.tail;
+    if (this.marking || this.waiting.length === 0) return;
+    const group = this.waiting.splice(0, this.o.max);
+    this.marking = this.o.mark(group).finally(() => {
+      this.marking = undefined;
+      this.next();
+    });
   }
 }
 
