@@ -192,7 +192,7 @@ it('the same batch delivered again changes nothing', async () => {
 
 it('an undecodable record among good ones is dead-lettered alone; every good one is handled once', async () => {
   await c.stopService(); // so that everything published now is fetched together
-  const good = Array.from({ length: 30 }, () => anEvent('order.fulfilled', 'good'));
+  const good = Array.from({ length: 30 }, () => anOrderFulfilled());
   await tk.publishMany('order.fulfilled', good.slice(0, 15));
   await tk.publishRaw('order.fulfilled', 'ord-poison', Buffer.from('not avro at all'));
   await tk.publishMany('order.fulfilled', good.slice(15));
