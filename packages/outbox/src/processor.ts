@@ -90,6 +90,8 @@ interface Decoded {
  */
 export class EventProcessor {
   private localRelay: LocalRelay | undefined;
+  /** Transactions of this processor in progress, and whether their commit must wake the local relay. */
+  private readonly open = new WeakMap<PoolClient, { wakeRelay: boolean }>();
 
   constructor(private readonly o: ProcessorOptions) {}
 
@@ -100,10 +102,10 @@ export class EventProcessor {
   ): (message: InboundMessage) => Promise<'processed' | 'duplicate'> {
     return async (message) => {
       const decoded = await this.decode(message, type);
-      return this.emitting(async (tx, append) => {
+      return this.transaction(async (tx) => {
         const records = await this.apply(tx, decoded, handle as Handle);
         if (!records) return 'duplicate' as const;
-        await append(records);
+        await this.append(tx, records);
         return 'processed' as const;
       });
     };
@@ -123,7 +125,7 @@ export class EventProcessor {
         if (!r) throw new Error(`no handler for topic ${m.topic}`);
         decoded.push({ ...(await this.decode(m, r.type)), route: r });
       }
-      return this.emitting(async (tx, append) => {
+      return this.transaction(async (tx) => {
         const fresh = await claimInboxMany(
           tx,
           this.o.schema,
@@ -152,7 +154,7 @@ export class EventProcessor {
           const emitted = await route.handleMany!(tx, items as never);
           if (emitted) all.push(...(await this.recordsOfMany(items, emitted)));
         }
-        await append(all);
+        await this.append(tx, all);
         return { duplicates };
       });
     };
@@ -216,9 +218,19 @@ export class EventProcessor {
     return out;
   }
 
-  /** Serialises and appends events to the outbox in `tx` (also for state changes that start from HTTP). */
+  /**
+   * Serialises and appends events to the outbox in `tx`, a transaction of this processor (state changes that start
+   * from HTTP or a background task).
+   */
   async emit(tx: PoolClient, emits: readonly Emit[], cause?: Cause): Promise<void> {
-    await appendToOutbox(tx, this.o.schema, await this.toRecords(emits, cause));
+    await this.append(tx, await this.toRecords(emits, cause));
+  }
+
+  /** emit for groups of events that each have a cause of their own, in one outbox append (one lock pass, one insert). */
+  async emitEach(tx: PoolClient, groups: readonly { emits: readonly Emit[]; cause?: Cause }[]): Promise<void> {
+    const records: OutboxRecord[] = [];
+    for (const g of groups) records.push(...(await this.toRecords(g.emits, g.cause)));
+    await this.append(tx, records);
   }
 
   private async toRecords(emits: readonly Emit[], cause?: Cause, inboundTraceparent?: string): Promise<OutboxRecord[]> {
@@ -239,42 +251,40 @@ export class EventProcessor {
     return records;
   }
 
-  /** Lets committed transactions wake the relay of this process directly (see emitting). */
+  /** Lets committed transactions wake the relay of this process directly (see append). */
   useLocalRelay(relay: LocalRelay): void {
     this.localRelay = relay;
   }
 
   /**
-   * A consumed record's transaction, with `append` for its outbox rows. When this process's relay leads, the rows
-   * go without a NOTIFY (it serialises committing transactions across the cluster) and the relay is woken in memory
-   * once the commit is done; otherwise a NOTIFY wakes whichever process leads. Leadership lost in between costs at
-   * most one polling interval of the new leader.
+   * Appends outbox rows in a transaction of this processor. When this process's relay leads, the rows go without a
+   * NOTIFY (it serialises committing transactions across the cluster) and the relay is woken in memory once the
+   * commit is done; otherwise a NOTIFY wakes whichever process leads. Leadership lost in between costs at most one
+   * polling interval of the new leader.
    */
-  private async emitting<R>(fn: (tx: PoolClient, append: (records: OutboxRecord[]) => Promise<void>) => Promise<R>) {
-    const local = this.localRelay?.isLeader() ? this.localRelay : undefined;
-    let appended = false;
-    const result = await this.transaction((tx) =>
-      fn(tx, async (records) => {
-        appended ||= records.length > 0;
-        await appendToOutbox(tx, this.o.schema, records, { notify: !local });
-      }),
-    );
-    if (appended) local?.wake();
-    return result;
+  private async append(tx: PoolClient, records: OutboxRecord[]): Promise<void> {
+    const open = this.open.get(tx);
+    const local = open !== undefined && this.localRelay?.isLeader() === true;
+    await appendToOutbox(tx, this.o.schema, records, { notify: !local });
+    if (local && records.length > 0) open.wakeRelay = true;
   }
 
   /** Runs `fn` in a transaction on a pooled connection; rolls back on any error. */
   async transaction<R>(fn: (tx: PoolClient) => Promise<R>): Promise<R> {
     const tx = await this.o.pool.connect();
+    const state = { wakeRelay: false };
+    this.open.set(tx, state);
     try {
       await tx.query('BEGIN');
       const result = await fn(tx);
       await tx.query('COMMIT');
+      if (state.wakeRelay) this.localRelay?.wake();
       return result;
     } catch (err) {
       await tx.query('ROLLBACK').catch(() => undefined);
       throw err;
     } finally {
+      this.open.delete(tx);
       tx.release();
     }
   }

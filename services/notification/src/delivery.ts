@@ -221,21 +221,19 @@ export class DeliveryWorker implements BackgroundTask {
 
   /**
    * notification.sent of each marked mail, caused by the event that triggered its notification (its correlation,
-   * the order's journey, with it). One processor.emit per event, in order id order: emit takes one cause for all the
-   * events of a call, and each of these has its own. (EventProcessor has no per-event-cause emit yet; with one, this
-   * becomes a single outbox append for the group.) Sorted by order, so two replicas marking groups that share
-   * orders take the orders' outbox locks in the same order.
+   * the order's journey, with it): one outbox append for the group (its advisory locks taken in one pass, in one
+   * order, so two replicas marking groups that share orders cannot deadlock).
    */
   private async announceSent(tx: PoolClient, sent: readonly Accepted[]): Promise<void> {
     const byOrder = [...sent].sort(
       (a, b) => compare(a.n.orderId, b.n.orderId) || compare(a.n.notificationId, b.n.notificationId),
     );
-    for (const { n, acceptedAt } of byOrder) {
-      await this.o.processor.emit(
-        tx,
-        [
+    await this.o.processor.emitEach(
+      tx,
+      byOrder.map(({ n, acceptedAt }) => ({
+        emits: [
           {
-            type: 'notification.sent',
+            type: 'notification.sent' as const,
             event: {
               orderId: n.orderId,
               notificationId: n.notificationId,
@@ -247,9 +245,9 @@ export class DeliveryWorker implements BackgroundTask {
             },
           },
         ],
-        { eventId: n.triggeredByEventId, correlationId: n.correlationId },
-      );
-    }
+        cause: { eventId: n.triggeredByEventId, correlationId: n.correlationId },
+      })),
+    );
   }
 
   private async failedAttempt(n: DueNotification, err: unknown): Promise<void> {
