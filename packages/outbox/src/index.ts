@@ -3,7 +3,7 @@ export type { OutboxRecord, InboxEntry } from './writer';
 export { OutboxRelay } from './relay';
 export type { RelayMetrics, RelayOptions, RelayStatus } from './relay';
 export { EventProcessor } from './processor';
-export type { BatchItem, Emit, HandlerContext, ProcessorOptions, Route } from './processor';
+export type { BatchItem, Emit, HandlerContext, LocalRelay, ProcessorOptions, Route } from './processor';
 export { notifyChannel, ident } from './sql';
 export { outboxDdl, migrateOutbox, OUTBOX_MIGRATIONS } from './migrations';
 export { listParked, retryParked, discardParked } from './parked';

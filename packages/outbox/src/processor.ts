@@ -16,6 +16,13 @@ export type Emit = {
   [T in EventType]: { type: T; event: Omit<EventMap[T], 'metadata'> & { orderId: string } };
 }[EventType];
 
+/** A relay running in this process, which a committed transaction can wake without a NOTIFY. */
+export interface LocalRelay {
+  /** Whether it holds the lease now (a standby would not publish what it is woken for). */
+  isLeader(): boolean;
+  wake(): void;
+}
+
 /** What a handler receives besides the event. */
 export interface HandlerContext {
   tx: PoolClient;
@@ -51,13 +58,14 @@ export interface Route {
    */
   prepare?: (tx: PoolClient, events: never[]) => Promise<void>;
   /**
-   * Optional, for a route that only records and emits nothing (every emitted event needs its own cause): handles
-   * all new events of the route in a batch at once, in offset order, in the batch's transaction, with a few
-   * set-based statements instead of a few per record. Used instead of `handle` on the batch path; the
-   * record-at-a-time path (fallback, and single records) still calls `handle`, so both must have the same effect.
-   * It runs outside `around`: no per-record span (nothing it does continues a trace).
+   * Optional, set-based: handles all new events of the route in a batch at once, in offset order, in the batch's
+   * transaction, with a few statements per batch instead of a few per record. Returns what each item emits, aligned
+   * with `items` (void, or a void entry: nothing); each emitted event is caused by its own item. Used instead of
+   * `handle` on the batch path; the record-at-a-time path (fallback, and single records) still calls `handle`, so
+   * both must have the same effect. The DB work runs outside `around` (no per-record span around it); with tracing
+   * on, each item's events are built inside `around`, so they continue that record's trace.
    */
-  handleMany?: (tx: PoolClient, items: BatchItem<never>[]) => Promise<void>;
+  handleMany?: (tx: PoolClient, items: BatchItem<never>[]) => Promise<readonly (Emit[] | void)[] | void>;
 }
 
 /** One new event of a batch, with the record it came in. */
@@ -81,6 +89,10 @@ interface Decoded {
  * and append the events it emits to the outbox. Offsets are resolved by the consumer runner only after this returns.
  */
 export class EventProcessor {
+  private localRelay: LocalRelay | undefined;
+  /** Transactions of this processor in progress, and whether their commit must wake the local relay. */
+  private readonly open = new WeakMap<PoolClient, { wakeRelay: boolean }>();
+
   constructor(private readonly o: ProcessorOptions) {}
 
   /** Builds a consumer handler for one event type: one record, one transaction. */
@@ -93,7 +105,7 @@ export class EventProcessor {
       return this.transaction(async (tx) => {
         const records = await this.apply(tx, decoded, handle as Handle);
         if (!records) return 'duplicate' as const;
-        await appendToOutbox(tx, this.o.schema, records);
+        await this.append(tx, records);
         return 'processed' as const;
       });
     };
@@ -138,8 +150,11 @@ export class EventProcessor {
             items.push(d);
           } else all.push(...(await this.apply(tx, d, route.handle as Handle, true))!);
         }
-        for (const [route, items] of many) await route.handleMany!(tx, items as never);
-        await appendToOutbox(tx, this.o.schema, all);
+        for (const [route, items] of many) {
+          const emitted = await route.handleMany!(tx, items as never);
+          if (emitted) all.push(...(await this.recordsOfMany(items, emitted)));
+        }
+        await this.append(tx, all);
         return { duplicates };
       });
     };
@@ -187,9 +202,35 @@ export class EventProcessor {
     return this.toRecords(emits, cause, message.headers.traceparent);
   }
 
-  /** Serialises and appends events to the outbox in `tx` (also for state changes that start from HTTP). */
+  /** The outbox records of what a set-based handler emitted per item, each item the cause of its own events. */
+  private async recordsOfMany(items: Decoded[], emitted: readonly (Emit[] | void)[]): Promise<OutboxRecord[]> {
+    if (emitted.length !== items.length)
+      throw new Error(`handleMany returned ${emitted.length} results for ${items.length} items`);
+    const out: OutboxRecord[] = [];
+    for (let i = 0; i < items.length; i++) {
+      const emits = emitted[i];
+      if (!emits || emits.length === 0) continue;
+      const { message, metadata } = items[i]!;
+      const cause = { eventId: metadata.eventId, correlationId: metadata.correlationId };
+      const build = () => this.toRecords(emits, cause, message.headers.traceparent);
+      out.push(...(await (this.o.around ? this.o.around(message, build) : build())));
+    }
+    return out;
+  }
+
+  /**
+   * Serialises and appends events to the outbox in `tx`, a transaction of this processor (state changes that start
+   * from HTTP or a background task).
+   */
   async emit(tx: PoolClient, emits: readonly Emit[], cause?: Cause): Promise<void> {
-    await appendToOutbox(tx, this.o.schema, await this.toRecords(emits, cause));
+    await this.append(tx, await this.toRecords(emits, cause));
+  }
+
+  /** emit for groups of events that each have a cause of their own, in one outbox append (one lock pass, one insert). */
+  async emitEach(tx: PoolClient, groups: readonly { emits: readonly Emit[]; cause?: Cause }[]): Promise<void> {
+    const records: OutboxRecord[] = [];
+    for (const g of groups) records.push(...(await this.toRecords(g.emits, g.cause)));
+    await this.append(tx, records);
   }
 
   private async toRecords(emits: readonly Emit[], cause?: Cause, inboundTraceparent?: string): Promise<OutboxRecord[]> {
@@ -210,18 +251,40 @@ export class EventProcessor {
     return records;
   }
 
+  /** Lets committed transactions wake the relay of this process directly (see append). */
+  useLocalRelay(relay: LocalRelay): void {
+    this.localRelay = relay;
+  }
+
+  /**
+   * Appends outbox rows in a transaction of this processor. When this process's relay leads, the rows go without a
+   * NOTIFY (it serialises committing transactions across the cluster) and the relay is woken in memory once the
+   * commit is done; otherwise a NOTIFY wakes whichever process leads. Leadership lost in between costs at most one
+   * polling interval of the new leader.
+   */
+  private async append(tx: PoolClient, records: OutboxRecord[]): Promise<void> {
+    const open = this.open.get(tx);
+    const local = open !== undefined && this.localRelay?.isLeader() === true;
+    await appendToOutbox(tx, this.o.schema, records, { notify: !local });
+    if (local && records.length > 0) open.wakeRelay = true;
+  }
+
   /** Runs `fn` in a transaction on a pooled connection; rolls back on any error. */
   async transaction<R>(fn: (tx: PoolClient) => Promise<R>): Promise<R> {
     const tx = await this.o.pool.connect();
+    const state = { wakeRelay: false };
+    this.open.set(tx, state);
     try {
       await tx.query('BEGIN');
       const result = await fn(tx);
       await tx.query('COMMIT');
+      if (state.wakeRelay) this.localRelay?.wake();
       return result;
     } catch (err) {
       await tx.query('ROLLBACK').catch(() => undefined);
       throw err;
     } finally {
+      this.open.delete(tx);
       tx.release();
     }
   }

@@ -4,6 +4,7 @@ import type { EventProducer, Logger, OutboundMessage } from '@orderflow/messagin
 import { RecordRejectedError, silentLogger } from '@orderflow/messaging';
 import { outboxLease, type Lease } from './lease';
 import { Doze } from './doze';
+import type { LocalRelay } from './processor';
 import { ident, notifyChannel } from './sql';
 
 export interface RelayOptions {
@@ -68,7 +69,7 @@ interface Row {
  * committed later is never skipped. A crash between publish and mark republishes the batch (at-least-once);
  * consumers deduplicate on the event id.
  */
-export class OutboxRelay {
+export class OutboxRelay implements LocalRelay {
   private readonly o: Required<Omit<RelayOptions, 'logger' | 'metrics' | 'aroundSend'>> &
     Pick<RelayOptions, 'metrics' | 'aroundSend'> & { logger: Logger };
   private session: Client | undefined;
@@ -102,6 +103,16 @@ export class OutboxRelay {
       parked: this.parked,
       ...(this.lastError ? { lastError: this.lastError } : {}),
     };
+  }
+
+  /** Whether this relay holds the lease (LocalRelay). */
+  isLeader(): boolean {
+    return this.role === 'leader' && this.running;
+  }
+
+  /** New rows were committed in this process: publish them now (LocalRelay). */
+  wake(): void {
+    this.doze.signal();
   }
 
   start(): void {

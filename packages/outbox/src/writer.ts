@@ -14,25 +14,49 @@ export interface OutboxRecord {
 /**
  * Appends records to the service's outbox inside the caller's open transaction. Writers of the same key are
  * serialised by a transaction-scoped advisory lock taken before the ids are drawn, so for any one key (order) the
- * outbox ids are in commit order: the relay, publishing in id order, keeps per-order order. The NOTIFY is delivered
- * at commit and wakes the relay.
+ * outbox ids are in commit order: the relay, publishing in id order, keeps per-order order. Unless `notify` is false
+ * (the caller wakes a relay in its own process after the commit), a NOTIFY delivered at commit wakes the relay.
+ * Statements have the same text whatever the number of records (arrays, not VALUES lists), so they are prepared
+ * once per connection.
  */
-export async function appendToOutbox(tx: ClientBase, schema: string, records: readonly OutboxRecord[]): Promise<void> {
+export async function appendToOutbox(
+  tx: ClientBase,
+  schema: string,
+  records: readonly OutboxRecord[],
+  { notify = true }: { notify?: boolean } = {},
+): Promise<void> {
   if (records.length === 0) return;
   // One statement takes every key's lock, in ascending order of the lock id so that writers never deadlock.
   const ids = [...new Set(records.map((r) => lockKey('outbox-key', schema, r.key ?? '')))].sort((a, b) => a - b);
-  await tx.query('SELECT count(pg_advisory_xact_lock(k::bigint)) FROM unnest($1::int[]) AS k', [ids]);
-  const values: unknown[] = [];
-  const rows = records.map((r, i) => {
-    values.push(r.topic, r.key, r.payload, JSON.stringify(r.headers), r.eventId, r.eventType);
-    const b = i * 6;
-    return `($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}::jsonb, $${b + 5}, $${b + 6})`;
+  await tx.query({
+    name: 'outbox-lock',
+    text: 'SELECT count(pg_advisory_xact_lock(k::bigint)) FROM unnest($1::int[]) AS k',
+    values: [ids],
   });
-  await tx.query(
-    `INSERT INTO ${ident(schema)}.outbox (topic, message_key, payload, headers, event_id, event_type) VALUES ${rows.join(', ')}`,
-    values,
-  );
-  await tx.query('SELECT pg_notify($1, $2)', [notifyChannel(schema), '']);
+  const q = ident(schema);
+  await tx.query({
+    name: `outbox-append-${schema}`,
+    // WITH ORDINALITY keeps the records' order in the ids drawn (a key's events in the order they were emitted).
+    text: `INSERT INTO ${q}.outbox (topic, message_key, payload, headers, event_id, event_type)
+       SELECT topic, message_key, payload, headers, event_id, event_type
+       FROM unnest($1::text[], $2::text[], $3::bytea[], $4::jsonb[], $5::text[], $6::text[])
+         WITH ORDINALITY AS r(topic, message_key, payload, headers, event_id, event_type, n)
+       ORDER BY n`,
+    values: [
+      records.map((r) => r.topic),
+      records.map((r) => r.key),
+      records.map((r) => r.payload),
+      records.map((r) => JSON.stringify(r.headers)),
+      records.map((r) => r.eventId),
+      records.map((r) => r.eventType),
+    ],
+  });
+  if (notify)
+    await tx.query({
+      name: `outbox-notify-${schema}`,
+      text: 'SELECT pg_notify($1, $2)',
+      values: [notifyChannel(schema), ''],
+    });
 }
 
 /** Coordinates of a consumed event, recorded so that a redelivery is recognised. */
@@ -68,16 +92,18 @@ export async function claimInboxMany(
   entries: readonly InboxEntry[],
 ): Promise<Set<string>> {
   if (entries.length === 0) return new Set();
-  const values: unknown[] = [];
-  const rows = entries.map((e, i) => {
-    values.push(e.eventId, e.eventType, e.topic, e.partition, e.offset);
-    const b = i * 5;
-    return `($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5})`;
+  const r = await tx.query({
+    name: `inbox-claim-${schema}`,
+    text: `INSERT INTO ${ident(schema)}.inbox (event_id, event_type, topic, kafka_partition, kafka_offset)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::bigint[])
+     ON CONFLICT (event_id) DO NOTHING RETURNING event_id`,
+    values: [
+      entries.map((e) => e.eventId),
+      entries.map((e) => e.eventType),
+      entries.map((e) => e.topic),
+      entries.map((e) => e.partition),
+      entries.map((e) => e.offset),
+    ],
   });
-  const r = await tx.query(
-    `INSERT INTO ${ident(schema)}.inbox (event_id, event_type, topic, kafka_partition, kafka_offset)
-     VALUES ${rows.join(', ')} ON CONFLICT (event_id) DO NOTHING RETURNING event_id`,
-    values,
-  );
   return new Set(r.rows.map((row) => row.event_id as string));
 }

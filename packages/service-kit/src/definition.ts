@@ -18,13 +18,14 @@ export type Handlers = { [T in EventType]?: EventHandler<T> };
 export type BatchPreparers = { [T in EventType]?: (tx: PoolClient, events: EventMap[T][]) => Promise<void> };
 
 /**
- * Handles all new events of one type in a consumed batch at once, with set-based statements: for a listener that
- * only records and emits nothing (see Route.handleMany). Must have the same effect as its EventHandler.
+ * Handles all new events of one type in a consumed batch at once, with set-based statements (see Route.handleMany):
+ * returns what each item emits, aligned with `items` (void when nothing is emitted). Must have the same effect as
+ * its EventHandler, which still runs on the record-at-a-time path.
  */
 export type BatchEventHandler<T extends EventType> = (
   items: BatchItem<EventMap[T]>[],
   ctx: { tx: PoolClient; log: Logger },
-) => Promise<void>;
+) => Promise<readonly (Emit[] | void)[] | void>;
 
 export type BatchHandlers = { [T in EventType]?: BatchEventHandler<T> };
 

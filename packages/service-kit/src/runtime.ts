@@ -38,6 +38,7 @@ export async function runService<C extends BaseConfig>(def: ServiceDefinition<C>
     for (const t of tasks) t.wake?.(); // a committed transaction may have left them work
   });
   const relay = buildRelay(r, instruments);
+  if (relay) r.processor.useLocalRelay(relay); // worker and relay in one process: no NOTIFY needed while it leads
   const background = backgroundMetrics(def, r, instruments, consumer, relay, tasks);
 
   let draining = false;

@@ -1,9 +1,9 @@
 import { PAYMENT_DEADLINE_REASON } from '@orderflow/contracts';
 import type { EventProcessor } from '@orderflow/outbox';
 import { periodicTask, type BackgroundTask, type Logger } from '@orderflow/service-kit';
-import { releaseLevels } from './domain/reservation';
-import { findOverdue, lockOverdue, setReservationStatus } from './db/reservations';
-import { applyLevels, lockStock, lockStockOfReservations } from './db/stock';
+import { releaseLevels, StockBook } from './domain/reservation';
+import { findOverdue, lockOverdue, setReservationStatuses } from './db/reservations';
+import { applyLevels, lockStockOfReservations } from './db/stock';
 
 export interface DeadlineOptions {
   processor: EventProcessor;
@@ -23,21 +23,20 @@ export interface DeadlineOptions {
  */
 export function paymentDeadlineSweeper(o: DeadlineOptions): BackgroundTask {
   let expired = 0;
+  const limit = o.batch ?? 100;
   const sweep = async (): Promise<number> => {
     let total = 0;
     for (;;) {
       const n = await o.processor.transaction(async (tx) => {
         // Stock rows first, in SKU order, then the reservations: the lock order of every handler, so no deadlock.
-        await lockStockOfReservations(tx, await findOverdue(tx, o.paymentDeadlineMs, o.batch ?? 100));
-        const overdue = await lockOverdue(tx, o.paymentDeadlineMs, o.batch ?? 100);
-        for (const r of overdue) {
-          const stock = await lockStock(
-            tx,
-            r.lines.map((l) => l.sku),
-          );
-          await applyLevels(tx, stock, releaseLevels(r.lines, stock));
-          await setReservationStatus(tx, r.orderId, 'EXPIRED');
-          const { orderId, reservationId, lines } = r;
+        const due = await findOverdue(tx, o.paymentDeadlineMs, limit);
+        const stock = await lockStockOfReservations(tx, due);
+        const overdue = await lockOverdue(tx, due, o.paymentDeadlineMs);
+        const book = new StockBook(stock);
+        for (const r of overdue) book.carry(releaseLevels(r.lines, book.levelsOf(r.lines)));
+        await applyLevels(tx, stock, book.changed());
+        await setReservationStatuses(tx, new Map(overdue.map((r) => [r.orderId, 'EXPIRED'])));
+        for (const { orderId, reservationId, lines, causeEventId, correlationId } of overdue) {
           await o.processor.emit(
             tx,
             [
@@ -47,14 +46,14 @@ export function paymentDeadlineSweeper(o: DeadlineOptions): BackgroundTask {
               },
             ],
             // Caused by the order.validated that made the reservation (rows from before that was recorded: by itself).
-            { eventId: r.causeEventId ?? reservationId, correlationId: r.correlationId ?? orderId },
+            { eventId: causeEventId ?? reservationId, correlationId: correlationId ?? orderId },
           );
           o.log.warn({ orderId, reservationId }, 'payment deadline passed; reservation released');
         }
         return overdue.length;
       });
       total += n;
-      if (n < (o.batch ?? 100)) break;
+      if (n < limit) break;
     }
     expired += total;
     return total;

@@ -2,8 +2,9 @@ import path from 'node:path';
 import { createPool, type ServiceDefinition } from '@orderflow/service-kit';
 import type { Config } from './config';
 import { awaitingPayment } from './db/reservations';
-import { lockStock, lockStockOfReservations, seedStock, totalReserved } from './db/stock';
+import { seedStock, totalReserved } from './db/stock';
 import { paymentDeadlineSweeper } from './deadlines';
+import { batchHandlerOf, handlerOf } from './handlers/batch';
 import { onFulfillmentFailed } from './handlers/fulfillment-failed';
 import { onOrderFulfilled } from './handlers/order-fulfilled';
 import { onOrderValidated } from './handlers/order-validated';
@@ -19,36 +20,23 @@ export function inventory(config: Config): ServiceDefinition<Config> {
     name: SERVICE_NAME,
     config,
     migrationsDir: path.join(__dirname, '..', 'migrations'),
-    // A batch of orders is one transaction; it locks every stock row it will touch first, in SKU order (as every
-    // single-order transaction does), so concurrent partitions wait for each other but never deadlock.
-    prepareBatch: {
-      'order.validated': (tx, events) =>
-        lockStock(
-          tx,
-          events.flatMap((e) => e.order.lines.map((l) => l.sku)),
-        ).then(() => undefined),
-      'payment.failed': (tx, events) =>
-        lockStockOfReservations(
-          tx,
-          events.map((e) => e.orderId),
-        ),
-      'fulfillment.failed': (tx, events) =>
-        lockStockOfReservations(
-          tx,
-          events.map((e) => e.orderId),
-        ),
-      'order.fulfilled': (tx, events) =>
-        lockStockOfReservations(
-          tx,
-          events.map((e) => e.orderId),
-        ),
+    // A batch is one transaction; each type's set-based step first locks every stock row the batch will touch, in
+    // one pass in SKU order (as every single-record transaction does), so concurrent partitions wait for each other
+    // but never deadlock; then it decides every event in offset order in memory and writes with a few statements.
+    batchHandlers: {
+      'order.validated': batchHandlerOf(onOrderValidated),
+      'payment.failed': batchHandlerOf(onPaymentFailed),
+      'fulfillment.failed': batchHandlerOf(onFulfillmentFailed),
+      'order.fulfilled': batchHandlerOf(onOrderFulfilled),
+      'payment.processed': batchHandlerOf(onPaymentProcessed),
     },
+    // The fallback path and single records: the same steps over one event (see handlerOf).
     handlers: {
-      'order.validated': onOrderValidated,
-      'payment.failed': onPaymentFailed,
-      'fulfillment.failed': onFulfillmentFailed,
-      'order.fulfilled': onOrderFulfilled,
-      'payment.processed': onPaymentProcessed,
+      'order.validated': handlerOf(onOrderValidated),
+      'payment.failed': handlerOf(onPaymentFailed),
+      'fulfillment.failed': handlerOf(onFulfillmentFailed),
+      'order.fulfilled': handlerOf(onOrderFulfilled),
+      'payment.processed': handlerOf(onPaymentProcessed),
     },
     routes,
     background: ({ processor, log }) => [

@@ -81,3 +81,26 @@ it('a shipment that raced the deadline still takes its units out of stock', asyn
   await waitFor(async () => (await statusOf(v.orderId)) === 'SHIPPED', { description: 'shipped' });
   expect(await stockOf(s)).toMatchObject({ onHand: 3, reserved: 0, available: 3 });
 });
+
+it('expired reservations shipped together: each takes from what the previous left, never below zero', async () => {
+  const s = await newSku(5);
+  const [a, b] = [await reserve(s, 2), await reserve(s, 2)];
+  for (const v of [a, b]) {
+    await waitFor(async () => (await statusOf(v.orderId)) === 'EXPIRED', { timeoutMs: 15000, description: 'expired' });
+  }
+  // A stock count finds 3 on hand: enough for one of the two late shipments.
+  const count = await getJson(c.port, `/stock/${s}`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+    body: JSON.stringify({ onHand: 3 }),
+  });
+  expect(count.status).toBe(200);
+  await tk.publishMany('order.fulfilled', [
+    orderFulfilled(a.orderId, a.order.lines),
+    orderFulfilled(b.orderId, b.order.lines),
+  ]);
+  for (const v of [a, b]) {
+    await waitFor(async () => (await statusOf(v.orderId)) === 'SHIPPED', { description: 'shipped' });
+  }
+  expect(await stockOf(s)).toMatchObject({ onHand: 1, reserved: 0, available: 1 });
+});

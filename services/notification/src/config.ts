@@ -21,7 +21,7 @@ export const configSchema = baseConfigSchema.extend({
   MAIL_FROM: z.string().min(3).default('Orderflow <orders@orderflow.local>'),
   /** Connect, greeting and socket-idle timeout: a silent server must not hold a send for nodemailer's two minutes. */
   SMTP_TIMEOUT_MS: z.coerce.number().int().positive().default(10000),
-  /** Mails in flight at once per process. */
+  /** Mails in flight at once per process (and pooled SMTP connections). */
   NOTIFY_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(8),
   /** How long a claimed notification is reserved for the replica sending it; a crashed one's claim expires. */
   NOTIFY_CLAIM_MS: z.coerce.number().int().min(1000).default(30000),
@@ -32,6 +32,13 @@ export const configSchema = baseConfigSchema.extend({
   NOTIFY_RETRY_MAX_MS: z.coerce.number().int().min(10).default(300_000),
   /** Attempts before a notification that keeps failing temporarily is recorded as failed (GAVE_UP). */
   NOTIFY_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(10),
+  /**
+   * Accepted mails are marked sent in groups, one transaction each: a group is marked when it holds
+   * NOTIFY_MARK_MAX mails or NOTIFY_MARK_EVERY_MS after its first was accepted, whichever comes first. Longer
+   * widens the window in which a crash resends a mail (same Message-ID); shorter costs more transactions.
+   */
+  NOTIFY_MARK_EVERY_MS: z.coerce.number().int().min(1).max(1000).default(50),
+  NOTIFY_MARK_MAX: z.coerce.number().int().min(1).max(1000).default(50),
 });
 
 export type Config = z.infer<typeof configSchema>;

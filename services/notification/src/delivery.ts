@@ -1,4 +1,4 @@
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import { errorCode, errorMessage, PermanentError } from '@orderflow/errors';
 import { Doze, type EventProcessor } from '@orderflow/outbox';
 import type { BackgroundTask, Logger } from '@orderflow/service-kit';
@@ -6,7 +6,7 @@ import {
   claimDue,
   deliveryBacklog,
   markFailed,
-  markSent,
+  markSentMany,
   reschedule,
   type DueNotification,
   type FailureCode,
@@ -14,6 +14,13 @@ import {
 import { CHANNEL, messageIdFor } from './domain/notification';
 import type { Template } from './domain/templates';
 import type { Mailer } from './mailer';
+import { MarkQueue, WindowSamples } from './marks';
+
+/** A claimed notification whose mail the SMTP server accepted, waiting for its mark. */
+interface Accepted {
+  n: DueNotification;
+  acceptedAt: number;
+}
 
 export interface DeliveryOptions {
   pool: Pool;
@@ -33,30 +40,19 @@ export interface DeliveryOptions {
   retryMaxMs?: number;
   /** Attempts before a notification that keeps failing temporarily is given up (GAVE_UP). @default 10 */
   maxAttempts?: number;
-}
-
-/** Times from the SMTP server's acceptance to the committed mark: the one window in which a crash resends. */
-class WindowSamples {
-  private readonly samples: number[] = [];
-  max = 0;
-  add(ms: number): void {
-    this.max = Math.max(this.max, ms);
-    this.samples.push(ms);
-    if (this.samples.length > 1000) this.samples.shift();
-  }
-  percentile(p: number): number {
-    if (this.samples.length === 0) return 0;
-    const sorted = [...this.samples].sort((a, b) => a - b);
-    return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-  }
+  /** Longest wait of an accepted mail for its delivery mark (accepted mails are marked in groups). @default 50 */
+  markEveryMs?: number;
+  /** Accepted mails marked in one transaction at most. @default 50 */
+  markMax?: number;
 }
 
 /**
  * Delivers what notification decided, after the decision committed: claims due notifications (SKIP LOCKED, so
- * replicas share the work), sends them concurrently with the notification id as Message-ID, then marks each one
- * delivered and announces notification.sent in one transaction. A rollback or a replay of the consumed events can
- * never send again: only a crash between the SMTP server's acceptance and the mark resends (same Message-ID), once
- * the claim expires. A temporary failure (4xx, server away) is retried with backoff for that notification alone; a
+ * replicas share the work), sends them concurrently with the notification id as Message-ID, then marks the accepted
+ * ones delivered and announces their notification.sent in groups, one transaction per group (at most `markMax` mails,
+ * marked at the latest `markEveryMs` after the first was accepted). A rollback or a replay of the consumed events
+ * can never send again: only a crash between the SMTP server's acceptance and the mark resends (same Message-ID),
+ * once the claim expires. A temporary failure (4xx, server away) is retried with backoff for that notification alone; a
  * permanent one (5xx, an address nodemailer cannot use) or too many temporary ones record the notification as
  * failed and announce notification.failed. Nothing here holds a Kafka partition.
  */
@@ -69,6 +65,7 @@ export class DeliveryWorker implements BackgroundTask {
   private delivered = 0;
   private failed = 0;
   private retried = 0;
+  private markTransactions = 0;
   private lastError: string | undefined;
   private readonly window = new WindowSamples();
 
@@ -80,6 +77,8 @@ export class DeliveryWorker implements BackgroundTask {
       retryBaseMs: 1000,
       retryMaxMs: 300_000,
       maxAttempts: 10,
+      markEveryMs: 50,
+      markMax: 50,
       ...opts,
     };
   }
@@ -110,6 +109,7 @@ export class DeliveryWorker implements BackgroundTask {
       delivered: this.delivered,
       failed: this.failed,
       retried: this.retried,
+      markTransactions: this.markTransactions,
       markWindowMs: { p50: this.window.percentile(50), p99: this.window.percentile(99), max: this.window.max },
       ...(this.lastError ? { lastError: this.lastError } : {}),
     };
@@ -129,10 +129,15 @@ export class DeliveryWorker implements BackgroundTask {
 
   private async run(): Promise<void> {
     const limit = this.o.concurrency * 4;
+    const marks = new MarkQueue<Accepted>({
+      max: this.o.markMax,
+      everyMs: this.o.markEveryMs,
+      mark: (group) => this.markDelivered(group),
+    });
     while (this.running) {
       try {
         const due = await claimDue(this.o.pool, limit, this.o.claimMs);
-        await this.deliverAll(due);
+        await this.deliverAll(due, marks);
         if (due.length < limit) await this.sleep(this.o.pollMs);
       } catch (err) {
         this.lastError = errorMessage(err);
@@ -142,16 +147,23 @@ export class DeliveryWorker implements BackgroundTask {
     }
   }
 
-  /** Sends every claimed notification, at most `concurrency` at a time. */
-  private async deliverAll(due: DueNotification[]): Promise<void> {
+  /**
+   * Sends every claimed notification, at most `concurrency` at a time; accepted ones are marked in groups while the
+   * others are sent. Returns once every accepted mail of the round is marked.
+   */
+  private async deliverAll(due: DueNotification[], marks: MarkQueue<Accepted>): Promise<void> {
     let next = 0;
     const lane = async () => {
-      while (next < due.length) await this.deliver(due[next++]!);
+      while (next < due.length) await this.deliver(due[next++]!, marks);
     };
-    await Promise.all(Array.from({ length: Math.min(this.o.concurrency, due.length) }, lane));
+    try {
+      await Promise.all(Array.from({ length: Math.min(this.o.concurrency, due.length) }, lane));
+    } finally {
+      await marks.flush();
+    }
   }
 
-  private async deliver(n: DueNotification): Promise<void> {
+  private async deliver(n: DueNotification, marks: MarkQueue<Accepted>): Promise<void> {
     try {
       await this.o.mailer.send({
         to: n.recipient,
@@ -163,51 +175,79 @@ export class DeliveryWorker implements BackgroundTask {
       await this.failedAttempt(n, err);
       return;
     }
-    const acceptedAt = Date.now();
-    await this.markDelivered(n, acceptedAt);
-    this.window.add(Date.now() - acceptedAt);
+    marks.add({ n, acceptedAt: Date.now() });
   }
 
   /**
-   * Marks the delivery and announces it in one transaction. The mail is out: retry the mark (database away) rather
-   * than give up, for as long as the claim holds; past it, another claimer would send again anyway.
+   * Marks a group of accepted mails delivered and announces each one, in one transaction. The mails are out: retry
+   * the mark (database away) rather than give up, for as long as the first one's claim holds; past it, another
+   * claimer would send again anyway. Never rejects.
    */
-  private async markDelivered(n: DueNotification, sentAt: number): Promise<void> {
+  private async markDelivered(group: Accepted[]): Promise<void> {
+    const oldest = Math.min(...group.map((a) => a.acceptedAt));
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.o.processor.transaction(async (tx) => {
-          if (!(await markSent(tx, n.notificationId, sentAt))) return;
-          await this.o.processor.emit(
+        const marked = await this.o.processor.transaction(async (tx) => {
+          const ids = await markSentMany(
             tx,
-            [
-              {
-                type: 'notification.sent',
-                event: {
-                  orderId: n.orderId,
-                  notificationId: n.notificationId,
-                  channel: CHANNEL,
-                  recipient: n.recipient,
-                  template: n.template as Template,
-                  triggeredBy: n.triggeredByType,
-                  sentAt,
-                },
-              },
-            ],
-            { eventId: n.triggeredByEventId, correlationId: n.correlationId },
+            group.map(({ n, acceptedAt }) => ({ notificationId: n.notificationId, sentAt: acceptedAt })),
           );
+          const sent = group.filter((a) => ids.has(a.n.notificationId));
+          await this.announceSent(tx, sent);
+          return sent;
         });
-        this.delivered += 1;
-        this.o.log.info({ orderId: n.orderId, notificationId: n.notificationId }, 'notification sent');
+        const committed = Date.now();
+        this.markTransactions += 1;
+        for (const { n, acceptedAt } of marked) {
+          this.window.add(committed - acceptedAt);
+          this.o.log.debug({ orderId: n.orderId, notificationId: n.notificationId }, 'notification sent');
+        }
+        this.delivered += marked.length;
+        this.o.log.info({ sent: marked.length }, 'notifications sent');
         return;
       } catch (err) {
         this.lastError = errorMessage(err);
-        if (Date.now() - sentAt > this.o.claimMs) {
-          this.o.log.error({ err: this.lastError, notificationId: n.notificationId }, 'could not mark a sent mail');
+        if (Date.now() - oldest > this.o.claimMs) {
+          this.o.log.error(
+            { err: this.lastError, notificationIds: group.map((a) => a.n.notificationId) },
+            'could not mark sent mails',
+          );
           return;
         }
         await new Promise((r) => setTimeout(r, Math.min(2000, 100 * 2 ** attempt)));
       }
     }
+  }
+
+  /**
+   * notification.sent of each marked mail, caused by the event that triggered its notification (its correlation,
+   * the order's journey, with it): one outbox append for the group (its advisory locks taken in one pass, in one
+   * order, so two replicas marking groups that share orders cannot deadlock).
+   */
+  private async announceSent(tx: PoolClient, sent: readonly Accepted[]): Promise<void> {
+    const byOrder = [...sent].sort(
+      (a, b) => compare(a.n.orderId, b.n.orderId) || compare(a.n.notificationId, b.n.notificationId),
+    );
+    await this.o.processor.emitEach(
+      tx,
+      byOrder.map(({ n, acceptedAt }) => ({
+        emits: [
+          {
+            type: 'notification.sent' as const,
+            event: {
+              orderId: n.orderId,
+              notificationId: n.notificationId,
+              channel: CHANNEL,
+              recipient: n.recipient,
+              template: n.template as Template,
+              triggeredBy: n.triggeredByType,
+              sentAt: acceptedAt,
+            },
+          },
+        ],
+        cause: { eventId: n.triggeredByEventId, correlationId: n.correlationId },
+      })),
+    );
   }
 
   private async failedAttempt(n: DueNotification, err: unknown): Promise<void> {
@@ -261,3 +301,5 @@ export class DeliveryWorker implements BackgroundTask {
     return this.running ? this.doze.sleep(ms) : Promise.resolve();
   }
 }
+
+const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

@@ -23,6 +23,8 @@ export interface Mailer {
 export function createMailer(config: Config): Mailer {
   const transporter = nodemailer.createTransport({
     pool: true,
+    // One connection per mail in flight: nodemailer's default of 5 would queue the worker's concurrent sends.
+    maxConnections: config.NOTIFY_CONCURRENCY,
     host: config.SMTP_HOST,
     port: config.SMTP_PORT,
     secure: config.SMTP_SECURE,

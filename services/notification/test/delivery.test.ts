@@ -34,6 +34,9 @@ const { tk } = c;
 
 const failedFor = async (orderId: string): Promise<NotificationFailed[]> =>
   (await tk.events('notification.failed')).filter((e) => e.orderId === orderId);
+const delivery = async () =>
+  (await getJson(c.port, '/health/ready')).body.checks.find((x: { name: string }) => x.name === 'notification-delivery')
+    .detail as { markTransactions: number; delivered: number };
 const historyOf = async (orderId: string) =>
   (await getJson(c.port, `/notifications?orderId=${encodeURIComponent(orderId)}`)).body.notifications;
 
@@ -135,3 +138,76 @@ it('a mailbox that stays full is given up after the attempt limit; a refused one
   expect(await tk.deadLetters('order.fulfilled')).toEqual([]);
   sink.policy = undefined;
 });
+
+it('200 notifications, some refused for now and some for good: each good mail once, marked, announced once', async () => {
+  const good = Array.from({ length: 200 }, () => anOrderFulfilled());
+  const later = Array.from({ length: 5 }, () => anOrderFulfilled()); // 452 twice, then accepted
+  const refused = Array.from({ length: 5 }, () => anOrderFulfilled()); // 550
+  const refusals = new Map(later.map((o) => [o.customer.email, 2]));
+  const refusedEmails = new Set(refused.map((o) => o.customer.email));
+  sink.policy = (a) => {
+    if (refusedEmails.has(a)) return { code: 550, message: 'no such user' };
+    const left = refusals.get(a) ?? 0;
+    if (left === 0) return undefined;
+    refusals.set(a, left - 1);
+    return { code: 452, message: 'mailbox full, try later' };
+  };
+  const marksBefore = (await delivery()).markTransactions;
+  const all = [...good, ...later, ...refused];
+  // Interleaved, so that the worker's rounds mix good mail with both kinds of refusal.
+  const mixed = all.map((o, i) => ({ o, k: (i * 7919) % all.length })).sort((a, b) => a.k - b.k);
+  await tk.publishMany(
+    'order.fulfilled',
+    mixed.map((m) => m.o),
+  );
+
+  const delivered = [...good, ...later];
+  const ids = new Set(all.map((o) => o.orderId));
+  const { sent, failed } = await waitFor(
+    async () => {
+      const s = (await tk.events('notification.sent')).filter((e) => ids.has(e.orderId));
+      const f = (await tk.events('notification.failed')).filter((e) => ids.has(e.orderId));
+      return s.length >= delivered.length && f.length >= refused.length && { sent: s, failed: f };
+    },
+    {
+      timeoutMs: 60000,
+      description: 'notification.sent for every delivered mail, notification.failed for the refused',
+    },
+  );
+  await new Promise((r) => setTimeout(r, 1000)); // a resend or a second mark would show by now
+
+  const mails = sink.mails.filter((m) => m.to.some((t) => all.some((o) => o.customer.email === t)));
+  expect(mails).toHaveLength(delivered.length);
+  const messageIds = new Set(mails.map((m) => m.headers['message-id']));
+  expect(messageIds.size).toBe(delivered.length);
+  for (const o of delivered) expect(mailsTo(sink.mails, o.customer.email)).toHaveLength(1);
+  for (const o of refused) expect(mailsTo(sink.mails, o.customer.email)).toHaveLength(0);
+
+  const sentNow = (await tk.events('notification.sent')).filter((e) => ids.has(e.orderId));
+  expect(sentNow).toHaveLength(delivered.length);
+  const sentByOrder = new Map(sentNow.map((e) => [e.orderId, e]));
+  for (const o of delivered) {
+    const e = sentByOrder.get(o.orderId)!;
+    expect(e.metadata).toMatchObject({ causationId: o.metadata.eventId, correlationId: o.orderId });
+    expect(mailsTo(sink.mails, o.customer.email)[0]!.headers['message-id']).toBe(
+      `<${e.notificationId}@orderflow.local>`,
+    );
+  }
+  expect(sent.length).toBe(delivered.length);
+  expect(failed.map((e) => e.orderId).sort()).toEqual(refused.map((o) => o.orderId).sort());
+  for (const e of failed) expect(e).toMatchObject({ reasonCode: 'REJECTED', attempts: 1 });
+
+  for (const o of [...later, ...good.slice(0, 5)]) {
+    const [n] = await historyOf(o.orderId);
+    expect(n).toMatchObject({ status: 'SENT', attempts: later.includes(o) ? 3 : 1 });
+  }
+  for (const o of refused) {
+    expect(await historyOf(o.orderId)).toEqual([
+      expect.objectContaining({ status: 'FAILED', failure: expect.objectContaining({ code: 'REJECTED' }) }),
+    ]);
+  }
+  // Marked in groups: far fewer transactions than mails (each retried mail is marked in a round of its own).
+  const marks = (await delivery()).markTransactions - marksBefore;
+  expect(marks).toBeLessThanOrEqual(delivered.length / 4);
+  sink.policy = undefined;
+}, 90000);

@@ -5,7 +5,7 @@ import { countByStatus } from './db/payments';
 import type { PaymentProvider } from './domain/provider';
 import { onFulfillmentFailed } from './handlers/fulfillment-failed';
 import { onInventoryReleased } from './handlers/inventory-released';
-import { onInventoryReserved } from './handlers/inventory-reserved';
+import { onInventoryReserved, onInventoryReservedMany } from './handlers/inventory-reserved';
 import { routes } from './http';
 
 export const SERVICE_NAME = 'payment';
@@ -23,6 +23,9 @@ export function payment(config: Config, provider: PaymentProvider): ServiceDefin
       'inventory.reserved': onInventoryReserved(provider),
       'fulfillment.failed': onFulfillmentFailed(provider),
       'inventory.released': onInventoryReleased(provider),
+    },
+    batchHandlers: {
+      'inventory.reserved': onInventoryReservedMany(provider),
     },
     routes,
     metrics,

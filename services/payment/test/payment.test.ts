@@ -5,18 +5,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import {
-  newMetadata,
-  PAYMENT_DEADLINE_REASON,
-  type FulfillmentFailed,
-  type InventoryReleased,
-  type InventoryReserved,
-} from '@orderflow/contracts';
 import { runService } from '@orderflow/service-kit';
-import { aLine, anOrder, componentTest, getJson, type OrderOverrides, waitFor } from '@orderflow/testing';
+import { aLine, componentTest, getJson, waitFor } from '@orderflow/testing';
 import { readConfig } from '../src/config';
 import { createProvider } from '../src/provider';
 import { payment } from '../src/service';
+import { expired, fulfillmentFailed, reserved } from './events';
 
 let sql: Client;
 const c = componentTest(
@@ -33,41 +27,6 @@ const c = componentTest(
   { env: { SIM_TRANSIENT_FAILURES: '2' } },
 );
 const { tk } = c;
-
-/** inventory.reserved for a fresh order (as inventory would publish it). */
-function reserved(overrides: OrderOverrides = {}): InventoryReserved {
-  const { orderId, customer, currency, lines, totalMinor, shippingAddress, paymentMethodToken } = anOrder(overrides);
-  return {
-    metadata: newMetadata('inventory.reserved', 'inventory', undefined, { correlationId: orderId }),
-    orderId,
-    order: { customer, currency, lines, totalMinor, shippingAddress, paymentMethodToken },
-    reservationId: `res-${randomUUID()}`,
-    reservedAt: Date.now(),
-  };
-}
-
-/** inventory.released after the reservation's payment deadline passed. */
-function expired(r: InventoryReserved): InventoryReleased {
-  return {
-    metadata: newMetadata('inventory.released', 'inventory', undefined, { correlationId: r.orderId }),
-    orderId: r.orderId,
-    reservationId: r.reservationId,
-    lines: r.order.lines.map((l) => ({ sku: l.sku, quantity: l.quantity })),
-    reason: PAYMENT_DEADLINE_REASON,
-    releasedAt: Date.now(),
-  };
-}
-
-function fulfillmentFailed(r: InventoryReserved): FulfillmentFailed {
-  return {
-    metadata: newMetadata('fulfillment.failed', 'fulfillment', undefined, { correlationId: r.orderId }),
-    orderId: r.orderId,
-    customer: r.order.customer,
-    reasonCode: 'UNDELIVERABLE_DESTINATION',
-    message: 'no carrier delivers there',
-    failedAt: Date.now(),
-  };
-}
 
 const eventsOf = async <T extends 'payment.processed' | 'payment.failed' | 'payment.refunded'>(
   type: T,

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { anAddress } from '@orderflow/testing';
-import { checkDeliverability, chooseCarrier, trackingNumber, type Carrier } from './shipping';
+import { checkDeliverability, chooseCarrier, repeatsWithin, trackingNumber, type Carrier } from './shipping';
 
 describe('chooseCarrier', () => {
   it.each([
@@ -60,5 +60,12 @@ describe('trackingNumber', () => {
     expect(trackingNumber('DHL', id)).toBe(trackingNumber('DHL', id));
     const numbers = new Set(Array.from({ length: 1000 }, () => trackingNumber('DHL', randomUUID())));
     expect(numbers.size).toBe(1000);
+  });
+});
+
+describe('repeatsWithin', () => {
+  it('marks every event of an order after its first as a repeat', () => {
+    expect(repeatsWithin(['a', 'b', 'a', 'c', 'b', 'a'])).toEqual([false, false, true, false, true, true]);
+    expect(repeatsWithin([])).toEqual([]);
   });
 });

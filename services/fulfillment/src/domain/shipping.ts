@@ -70,3 +70,12 @@ export function trackingNumber(carrier: Carrier, shipmentId: string): string {
     BigInt('0x' + createHash('sha256').update(shipmentId).digest('hex').slice(0, 16)) % 10n ** BigInt(TRACKING_DIGITS);
   return TRACKING_PREFIX[carrier] + n.toString().padStart(TRACKING_DIGITS, '0');
 }
+
+/**
+ * For a run of events (offset order) of the given orders, whether each one is a repeat: an order seen earlier in the
+ * run. Handled one after another, the first decides and the later ones find it decided.
+ */
+export function repeatsWithin(orderIds: readonly string[]): boolean[] {
+  const seen = new Set<string>();
+  return orderIds.map((id) => seen.has(id) || (seen.add(id), false));
+}

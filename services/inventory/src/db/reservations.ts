@@ -27,21 +27,44 @@ const toReservation = (row: {
   lines: row.lines,
 });
 
-/** The order's reservation, locked until the transaction ends (so a release and a shipment cannot interleave). */
-export async function lockReservation(tx: ClientBase, orderId: string): Promise<Reservation | undefined> {
-  const r = await tx.query(`SELECT ${COLUMNS} FROM reservations WHERE order_id = $1 FOR UPDATE`, [orderId]);
-  return r.rows[0] ? toReservation(r.rows[0]) : undefined;
+/**
+ * The reservations of these orders, locked until the transaction ends (so a release, a payment, a shipment and the
+ * deadline sweeper cannot interleave), in order-id order (the same in every transaction).
+ */
+export async function lockReservations(tx: ClientBase, orderIds: readonly string[]): Promise<Reservation[]> {
+  const r = await tx.query(
+    `SELECT ${COLUMNS} FROM reservations WHERE order_id = ANY($1::text[]) ORDER BY order_id FOR UPDATE`,
+    [orderIds],
+  );
+  return r.rows.map(toReservation);
 }
 
-export async function insertReservation(
-  tx: ClientBase,
-  r: Omit<Reservation, 'status'>,
-  cause: { eventId: string; correlationId: string },
-): Promise<void> {
+/** Which of these orders already hold a reservation (in any status). */
+export async function ordersWithReservation(tx: ClientBase, orderIds: readonly string[]): Promise<Set<string>> {
+  const r = await tx.query('SELECT order_id FROM reservations WHERE order_id = ANY($1::text[])', [orderIds]);
+  return new Set(r.rows.map((row: { order_id: string }) => row.order_id));
+}
+
+/** A new reservation, with the event that caused it (for the metadata of a later release by the deadline). */
+export interface NewReservation extends Omit<Reservation, 'status'> {
+  cause: { eventId: string; correlationId: string };
+}
+
+/** Inserts RESERVED reservations, one statement whatever their number. */
+export async function insertReservations(tx: ClientBase, rs: readonly NewReservation[]): Promise<void> {
+  if (rs.length === 0) return;
   await tx.query(
     `INSERT INTO reservations (order_id, reservation_id, status, lines, cause_event_id, correlation_id)
-     VALUES ($1, $2, 'RESERVED', $3::jsonb, $4, $5)`,
-    [r.orderId, r.reservationId, JSON.stringify(r.lines), cause.eventId, cause.correlationId],
+     SELECT order_id, reservation_id, 'RESERVED', lines::jsonb, cause_event_id, correlation_id
+     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])
+       AS r(order_id, reservation_id, lines, cause_event_id, correlation_id)`,
+    [
+      rs.map((r) => r.orderId),
+      rs.map((r) => r.reservationId),
+      rs.map((r) => JSON.stringify(r.lines)),
+      rs.map((r) => r.cause.eventId),
+      rs.map((r) => r.cause.correlationId),
+    ],
   );
 }
 
@@ -52,15 +75,16 @@ export interface Overdue extends Reservation {
 }
 
 /**
- * Locks up to `limit` RESERVED reservations older than `deadlineMs` (no payment outcome yet). SKIP LOCKED: one
- * that a handler is working on right now is left to it (and looked at again in the next sweep).
+ * Locks those of these reservations that are still RESERVED and older than `deadlineMs` (no payment outcome came
+ * meanwhile). SKIP LOCKED: one that a handler is working on right now is left to it (and looked at again in the
+ * next sweep).
  */
-export async function lockOverdue(tx: ClientBase, deadlineMs: number, limit: number): Promise<Overdue[]> {
+export async function lockOverdue(tx: ClientBase, orderIds: readonly string[], deadlineMs: number): Promise<Overdue[]> {
   const r = await tx.query(
     `SELECT ${COLUMNS}, cause_event_id, correlation_id FROM reservations
-     WHERE status = 'RESERVED' AND created_at < now() - make_interval(secs => $1)
-     ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
-    [deadlineMs / 1000, limit],
+     WHERE order_id = ANY($1::text[]) AND status = 'RESERVED' AND created_at < now() - make_interval(secs => $2)
+     ORDER BY order_id FOR UPDATE SKIP LOCKED`,
+    [orderIds, deadlineMs / 1000],
   );
   return r.rows.map((row) => ({
     ...toReservation(row),
@@ -88,8 +112,38 @@ export async function awaitingPayment(pool: Pool): Promise<{ count: number; olde
   return { count: r.rows[0].n, oldestAgeMs: Math.round(r.rows[0].age) };
 }
 
-export async function setReservationStatus(tx: ClientBase, orderId: string, status: ReservationStatus): Promise<void> {
-  await tx.query('UPDATE reservations SET status = $2, updated_at = now() WHERE order_id = $1', [orderId, status]);
+/** Sets each order's reservation to its new status, one statement whatever their number (one entry per order). */
+export async function setReservationStatuses(
+  tx: ClientBase,
+  statuses: ReadonlyMap<string, ReservationStatus>,
+): Promise<void> {
+  if (statuses.size === 0) return;
+  await tx.query(
+    `UPDATE reservations SET status = s.status, updated_at = now()
+     FROM unnest($1::text[], $2::text[]) AS s(order_id, status) WHERE reservations.order_id = s.order_id`,
+    [[...statuses.keys()], [...statuses.values()]],
+  );
+}
+
+/**
+ * Marks the RESERVED reservations of these orders PAID (their payment deadline stops) and returns the orders it
+ * marked. Rows are locked in order-id order first; one the deadline sweeper expired meanwhile stays EXPIRED.
+ */
+export async function markPaid(tx: ClientBase, orderIds: readonly string[]): Promise<Set<string>> {
+  const r = await tx.query(
+    `WITH locked AS (SELECT order_id FROM reservations WHERE order_id = ANY($1::text[]) ORDER BY order_id FOR UPDATE)
+     UPDATE reservations SET status = 'PAID', updated_at = now() FROM locked
+     WHERE reservations.order_id = locked.order_id AND reservations.status = 'RESERVED'
+     RETURNING reservations.order_id`,
+    [orderIds],
+  );
+  return new Set(r.rows.map((row: { order_id: string }) => row.order_id));
+}
+
+/** The status of each of these orders' reservations (orders without one are absent). */
+export async function statusesOf(tx: ClientBase, orderIds: readonly string[]): Promise<Map<string, ReservationStatus>> {
+  const r = await tx.query('SELECT order_id, status FROM reservations WHERE order_id = ANY($1::text[])', [orderIds]);
+  return new Map(r.rows.map((row: { order_id: string; status: ReservationStatus }) => [row.order_id, row.status]));
 }
 
 export async function findReservation(pool: Pool, orderId: string): Promise<Reservation | undefined> {

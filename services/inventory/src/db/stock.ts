@@ -82,33 +82,16 @@ export async function totalReserved(pool: Pool): Promise<number> {
 }
 
 /**
- * Locks, in SKU order, every stock row that the reservations of these orders hold: a batch of releases or
- * shipments takes all its locks up front, in the same order as every other transaction, so none can deadlock.
+ * Locks, in SKU order, every stock row that the reservations of these orders hold, and returns them: a batch of
+ * releases or shipments takes all its locks up front, in the same order as every other transaction, so none can
+ * deadlock.
  */
-export async function lockStockOfReservations(tx: ClientBase, orderIds: readonly string[]): Promise<void> {
-  await tx.query(
-    `SELECT sku FROM stock WHERE sku IN (
+export async function lockStockOfReservations(tx: ClientBase, orderIds: readonly string[]): Promise<StockLevel[]> {
+  const r = await tx.query(
+    `SELECT sku, on_hand, reserved FROM stock WHERE sku IN (
        SELECT line->>'sku' FROM reservations, jsonb_array_elements(lines) AS line WHERE order_id = ANY($1::text[])
      ) ORDER BY sku FOR UPDATE`,
     [orderIds],
   );
-}
-
-/**
- * Takes shipped units from available stock (on hand less reserved) for a reservation that no longer holds them;
- * never below zero available. Returns whether every line could be taken.
- */
-export async function takeAvailable(
-  tx: ClientBase,
-  lines: readonly { sku: string; quantity: number }[],
-): Promise<boolean> {
-  let all = true;
-  for (const { sku, quantity } of [...lines].sort((a, b) => (a.sku < b.sku ? -1 : 1))) {
-    const r = await tx.query(
-      `UPDATE stock SET on_hand = on_hand - $2, updated_at = now() WHERE sku = $1 AND on_hand - reserved >= $2`,
-      [sku, quantity],
-    );
-    all &&= r.rowCount === 1;
-  }
-  return all;
+  return r.rows.map(toLevel);
 }

@@ -1,4 +1,13 @@
-import { aggregateLines, available, decideReservation, releaseLevels, shipLevels, SKU_PATTERN } from './reservation';
+import {
+  aggregateLines,
+  available,
+  decideReservation,
+  releaseLevels,
+  shipLevels,
+  SKU_PATTERN,
+  StockBook,
+  takeAvailableLevels,
+} from './reservation';
 
 const level = (sku: string, onHand: number, reserved = 0) => ({ sku, onHand, reserved });
 const line = (sku: string, quantity: number) => ({ sku, quantity });
@@ -80,3 +89,42 @@ describe('release and shipment', () => {
 
 it.each(['SKU-1', 'a.b_c', 'X'])('accepts SKU %p', (s) => expect(SKU_PATTERN.test(s)).toBe(true));
 it.each(['', '-x', 'a b', 'é', 'x'.repeat(65)])('refuses SKU %p', (s) => expect(SKU_PATTERN.test(s)).toBe(false));
+
+describe('takeAvailableLevels', () => {
+  it('takes each line from on-hand when enough is available, reserved untouched', () => {
+    expect(takeAvailableLevels([line('B', 1), line('A', 2)], [level('A', 5, 3), level('B', 1)])).toEqual({
+      levels: [level('A', 3, 3), level('B', 0)],
+      taken: true,
+    });
+  });
+
+  it('leaves a line it cannot take (too few available, unknown SKU) and takes the others', () => {
+    expect(takeAvailableLevels([line('A', 3), line('B', 1), line('X', 1)], [level('A', 5, 3), level('B', 2)])).toEqual({
+      levels: [level('A', 5, 3), level('B', 1)],
+      taken: false,
+    });
+  });
+});
+
+describe('StockBook', () => {
+  it('carries levels forward: each order is decided against what its predecessors left', () => {
+    const book = new StockBook([level('A', 3), level('B', 5)]);
+    const first = decideReservation([line('A', 2)], book.levelsOf([line('A', 2)]));
+    expect(first.outcome).toBe('RESERVED');
+    if (first.outcome === 'RESERVED') book.carry(first.levels);
+    const second = decideReservation([line('A', 2)], book.levelsOf([line('A', 2)]));
+    expect(second).toEqual({
+      outcome: 'REJECTED',
+      shortages: [{ sku: 'A', code: 'INSUFFICIENT_STOCK', requested: 2, available: 1 }],
+    });
+    book.carry(releaseLevels([line('A', 2)], book.levelsOf([line('A', 1)])));
+    book.carry(shipLevels([line('B', 1)], [level('B', 5, 1)]));
+    expect(book.changed()).toEqual([level('B', 4, 0)]); // A is back where it was locked: nothing to write
+  });
+
+  it('gives only known SKUs, once each, and refuses to carry a SKU that was not locked', () => {
+    const book = new StockBook([level('A', 3)]);
+    expect(book.levelsOf([line('A', 1), line('X', 1), line('A', 2)])).toEqual([level('A', 3)]);
+    expect(() => book.carry([level('X', 1)])).toThrow(/not locked/);
+  });
+});

@@ -93,3 +93,69 @@ function adjust(
     return f(level, quantity);
   });
 }
+
+/**
+ * Takes shipped units out of available stock (on hand less reserved) for a reservation that no longer holds them,
+ * line by line in SKU order; a line whose SKU is unknown or has too few available units is not taken (available
+ * never goes negative). `taken` says whether every line was.
+ */
+export function takeAvailableLevels(
+  lines: readonly StockLine[],
+  stock: readonly StockLevel[],
+): { levels: StockLevel[]; taken: boolean } {
+  const bySku = new Map(stock.map((s) => [s.sku, s]));
+  let taken = true;
+  for (const { sku, quantity } of [...lines].sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0))) {
+    const level = bySku.get(sku);
+    if (level && available(level) >= quantity) bySku.set(sku, { ...level, onHand: level.onHand - quantity });
+    else taken = false;
+  }
+  const skus = new Set(lines.map((l) => l.sku));
+  return { levels: [...bySku.values()].filter((l) => skus.has(l.sku)), taken };
+}
+
+/**
+ * The stock levels of a batch, carried forward decision by decision: each order of the batch is decided against the
+ * levels its predecessors left, exactly as if they had been handled one after another, and the batch writes only the
+ * difference between the levels it locked and the levels it ends with.
+ */
+export class StockBook {
+  private readonly before: ReadonlyMap<string, StockLevel>;
+  private readonly current: Map<string, StockLevel>;
+  private readonly touched = new Set<string>();
+
+  constructor(readonly locked: readonly StockLevel[]) {
+    this.before = new Map(locked.map((s) => [s.sku, s]));
+    this.current = new Map(this.before);
+  }
+
+  /** The current levels of the SKUs of these lines (unknown SKUs are absent, as lockStock leaves them). */
+  levelsOf(lines: readonly StockLine[]): StockLevel[] {
+    const out: StockLevel[] = [];
+    for (const sku of new Set(lines.map((l) => l.sku))) {
+      const level = this.current.get(sku);
+      if (level) out.push(level);
+    }
+    return out;
+  }
+
+  /** Carries new levels forward; a SKU that was not locked is a bug in the caller. */
+  carry(levels: readonly StockLevel[]): void {
+    for (const level of levels) {
+      if (!this.current.has(level.sku)) throw new Error(`stock of ${level.sku} was not locked`);
+      this.current.set(level.sku, level);
+      this.touched.add(level.sku);
+    }
+  }
+
+  /** The final levels of the SKUs that changed, to apply against `locked`. */
+  changed(): StockLevel[] {
+    return [...this.touched]
+      .sort()
+      .map((sku) => this.current.get(sku)!)
+      .filter((l) => {
+        const b = this.before.get(l.sku)!;
+        return b.onHand !== l.onHand || b.reserved !== l.reserved;
+      });
+  }
+}

@@ -1,6 +1,4 @@
-import type { EventHandler } from '@orderflow/service-kit';
-import { releaseReservation } from './release-reservation';
+import { releaseReservations } from './release-reservation';
 
 /** When fulfillment fails, release the order's reservation (compensation). */
-export const onFulfillmentFailed: EventHandler<'fulfillment.failed'> = async ({ orderId }, ctx) =>
-  releaseReservation(orderId, 'fulfillment.failed', ctx);
+export const onFulfillmentFailed = releaseReservations('fulfillment.failed');

@@ -1,33 +1,53 @@
-import type { Emit, HandlerContext } from '@orderflow/outbox';
-import type { Logger } from '@orderflow/service-kit';
-import { releaseLevels } from '../domain/reservation';
-import { HELD, lockReservation, setReservationStatus } from '../db/reservations';
-import { applyLevels, lockStock } from '../db/stock';
+import type { Emit } from '@orderflow/outbox';
+import { releaseLevels, StockBook } from '../domain/reservation';
+import { HELD, lockReservations, setReservationStatuses, type ReservationStatus } from '../db/reservations';
+import { applyLevels, lockStockOfReservations } from '../db/stock';
+import type { Step } from './batch';
 
 export type ReleaseReason = 'payment.failed' | 'fulfillment.failed';
 
 /**
  * Compensation shared by payment.failed and fulfillment.failed: a held reservation (RESERVED or PAID) gives its
  * units back to available stock and becomes RELEASED; without one (never reserved, already released, expired or
- * shipped) nothing happens.
+ * shipped) nothing happens. A batch locks its reservations once and writes stock and statuses once.
  */
-export async function releaseReservation(
-  orderId: string,
-  reason: ReleaseReason,
-  { tx, log }: Pick<HandlerContext, 'tx'> & { log: Logger },
-): Promise<Emit[]> {
-  const reservation = await lockReservation(tx, orderId);
-  if (!reservation || !HELD.includes(reservation.status)) {
-    log.info({ status: reservation?.status ?? 'NONE' }, 'no held reservation to release');
-    return [];
-  }
-  const stock = await lockStock(
-    tx,
-    reservation.lines.map((l) => l.sku),
-  );
-  await applyLevels(tx, stock, releaseLevels(reservation.lines, stock));
-  await setReservationStatus(tx, orderId, 'RELEASED');
-  log.info({ reservationId: reservation.reservationId, reason }, 'reservation released');
-  const { reservationId, lines } = reservation;
-  return [{ type: 'inventory.released', event: { orderId, reservationId, lines, reason, releasedAt: Date.now() } }];
+export function releaseReservations<T extends ReleaseReason>(reason: T): Step<T> {
+  return {
+    lock: (tx, events) =>
+      lockStockOfReservations(
+        tx,
+        events.map((e) => e.orderId),
+      ),
+    handle: async (items, { tx, stock, logOf }) => {
+      const reservations = new Map(
+        (
+          await lockReservations(
+            tx,
+            items.map((i) => i.event.orderId),
+          )
+        ).map((r) => [r.orderId, r]),
+      );
+      const book = new StockBook(stock);
+      const statuses = new Map<string, ReservationStatus>();
+      const emitted = items.map((item): Emit[] => {
+        const { orderId } = item.event;
+        const reservation = reservations.get(orderId);
+        const status = statuses.get(orderId) ?? reservation?.status;
+        if (!reservation || !status || !HELD.includes(status)) {
+          logOf(item).info({ status: status ?? 'NONE' }, 'no held reservation to release');
+          return [];
+        }
+        const { reservationId, lines } = reservation;
+        book.carry(releaseLevels(lines, book.levelsOf(lines)));
+        statuses.set(orderId, 'RELEASED');
+        logOf(item).debug({ reservationId, reason }, 'reservation released');
+        return [
+          { type: 'inventory.released', event: { orderId, reservationId, lines, reason, releasedAt: Date.now() } },
+        ];
+      });
+      await applyLevels(tx, stock, book.changed());
+      await setReservationStatuses(tx, statuses);
+      return emitted;
+    },
+  };
 }

@@ -19,37 +19,47 @@ export interface DueNotification extends NewNotification {
 
 export type FailureCode = 'INVALID_ADDRESS' | 'REJECTED' | 'GAVE_UP';
 
+/** A decision to notify; with `failed`, the notification is recorded as failed at once (an unusable address). */
+export interface NotificationRecord extends NewNotification {
+  failed?: { code: FailureCode; reason: string };
+}
+
 /**
- * Records the decision to notify, in the consumed event's transaction: returns false when this event already has a
- * notification (the UNIQUE trigger key). Nothing is sent here; the delivery worker sends after the commit. With
- * `failed`, the notification is recorded as failed at once (an address that cannot receive mail).
+ * Records decisions to notify, in the consumed events' transaction, with one statement however many there are.
+ * Returns the ids that were new: an event that already has a notification (the UNIQUE trigger key, and the id
+ * derived from it) is left as it is. Nothing is sent here; the delivery worker sends after the commit.
  */
-export async function recordNotification(
-  tx: ClientBase,
-  n: NewNotification,
-  failed?: { code: FailureCode; reason: string },
-): Promise<boolean> {
+export async function recordNotifications(tx: ClientBase, rows: readonly NotificationRecord[]): Promise<Set<string>> {
+  if (rows.length === 0) return new Set();
+  const col = <K extends keyof NewNotification>(k: K) => rows.map((n) => n[k]);
   const r = await tx.query(
     `INSERT INTO notifications (notification_id, order_id, template, recipient, subject, body, triggered_by_event_id,
                                 triggered_by_type, correlation_id, status, failure_code, last_error, failed_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, CASE WHEN $10 = 'FAILED' THEN now() END)
-     ON CONFLICT DO NOTHING`,
+     SELECT n.id, n.order_id, n.template, n.recipient, n.subject, n.body, n.event_id, n.event_type, n.correlation_id,
+            CASE WHEN n.failure_code IS NULL THEN 'PENDING' ELSE 'FAILED' END, n.failure_code, n.reason,
+            CASE WHEN n.failure_code IS NOT NULL THEN now() END
+     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+                 $9::text[], $10::text[], $11::text[])
+          WITH ORDINALITY AS n(id, order_id, template, recipient, subject, body, event_id, event_type, correlation_id,
+                               failure_code, reason, ord)
+     ORDER BY n.ord
+     ON CONFLICT DO NOTHING
+     RETURNING notification_id`,
     [
-      n.notificationId,
-      n.orderId,
-      n.template,
-      n.recipient,
-      n.subject,
-      n.body,
-      n.triggeredByEventId,
-      n.triggeredByType,
-      n.correlationId,
-      failed ? 'FAILED' : 'PENDING',
-      failed?.code ?? null,
-      failed?.reason ?? null,
+      col('notificationId'),
+      col('orderId'),
+      col('template'),
+      col('recipient'),
+      col('subject'),
+      col('body'),
+      col('triggeredByEventId'),
+      col('triggeredByType'),
+      col('correlationId'),
+      rows.map((n) => n.failed?.code ?? null),
+      rows.map((n) => n.failed?.reason ?? null),
     ],
   );
-  return r.rowCount === 1;
+  return new Set(r.rows.map((row) => row.notification_id as string));
 }
 
 /**
@@ -81,15 +91,27 @@ export async function claimDue(pool: Pool, limit: number, claimMs: number): Prom
   }));
 }
 
-/** Marks a notification delivered; false if it was not pending any more (someone else marked it). */
-export async function markSent(tx: ClientBase, notificationId: string, sentAt: number): Promise<boolean> {
+/** A mail the SMTP server accepted, and when. */
+export interface Accepted {
+  notificationId: string;
+  sentAt: number;
+}
+
+/**
+ * Marks many notifications delivered in one statement; returns the ids it marked (one that is not pending any more
+ * was marked by someone else, and is left out).
+ */
+export async function markSentMany(tx: ClientBase, accepted: readonly Accepted[]): Promise<Set<string>> {
+  if (accepted.length === 0) return new Set();
   const r = await tx.query(
-    `UPDATE notifications SET status = 'SENT', sent_at = to_timestamp($2 / 1000.0), claimed_until = NULL,
-                              deliveries = deliveries + 1, last_error = NULL
-     WHERE notification_id = $1 AND status = 'PENDING'`,
-    [notificationId, sentAt],
+    `UPDATE notifications n SET status = 'SENT', sent_at = to_timestamp(a.sent_at / 1000.0), claimed_until = NULL,
+                                deliveries = n.deliveries + 1, last_error = NULL
+     FROM unnest($1::text[], $2::float8[]) AS a(notification_id, sent_at)
+     WHERE n.notification_id = a.notification_id AND n.status = 'PENDING'
+     RETURNING n.notification_id`,
+    [accepted.map((a) => a.notificationId), accepted.map((a) => a.sentAt)],
   );
-  return r.rowCount === 1;
+  return new Set(r.rows.map((row) => row.notification_id as string));
 }
 
 /** Gives a notification up for good; false if it was not pending any more. */

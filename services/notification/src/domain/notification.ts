@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { isEmailAddress, MAX_EMAIL_LENGTH } from '@orderflow/contracts';
 
 /** The channel every notification uses today. */
 export const CHANNEL = 'EMAIL';
@@ -25,4 +26,28 @@ export function notificationIdFor(triggerEventId: string): string {
 export function messageIdFor(notificationId: string, mailFrom: string): string {
   const domain = /@([A-Za-z0-9.-]+)>?\s*$/.exec(mailFrom)?.[1] ?? 'orderflow.local';
   return `<${notificationId}@${domain}>`;
+}
+
+/** Why an address cannot receive mail, or undefined when it can: the decision is then recorded as failed at once. */
+export function undeliverableReason(recipient: string): string | undefined {
+  return isEmailAddress(recipient) ? undefined : `'${recipient.slice(0, 64)}' is not an address that can receive mail`;
+}
+
+/** What the customer is told, and what is recorded for it. */
+export interface Decision {
+  notificationId: string;
+  /** The recipient as stored (bounded by the contract's address length). */
+  recipient: string;
+  /** Set when the address cannot receive mail: the notification is FAILED (INVALID_ADDRESS) from the start. */
+  undeliverable?: string;
+}
+
+/** The decision for one triggering event: its deterministic notification id, and whether mail can reach them. */
+export function decide(triggerEventId: string, recipient: string): Decision {
+  const undeliverable = undeliverableReason(recipient);
+  return {
+    notificationId: notificationIdFor(triggerEventId),
+    recipient: recipient.slice(0, MAX_EMAIL_LENGTH),
+    ...(undeliverable ? { undeliverable } : {}),
+  };
 }

@@ -1,14 +1,10 @@
-import type { EventHandler } from '@orderflow/service-kit';
 import { orderRejectedEmail } from '../domain/templates';
-import type { Notify } from '../notify';
+import type { NoticeOf } from '../notify';
 
 /** When an order is rejected, email the customer every reason it was refused. */
-export const onOrderRejected =
-  (notify: Notify): EventHandler<'order.rejected'> =>
-  async (event, ctx) =>
-    notify(ctx, {
-      orderId: event.orderId,
-      recipient: event.customer.email,
-      email: orderRejectedEmail(event),
-      triggeredBy: 'order.rejected',
-    });
+export const onOrderRejected: NoticeOf<'order.rejected'> = (event) => ({
+  orderId: event.orderId,
+  recipient: event.customer.email,
+  email: orderRejectedEmail(event),
+  triggeredBy: 'order.rejected',
+});

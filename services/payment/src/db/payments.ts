@@ -34,35 +34,74 @@ export async function lockPayment(tx: ClientBase, orderId: string): Promise<Paym
   return r.rows[0] ? toPayment(r.rows[0]) : undefined;
 }
 
-/** Records the outcome of an order's charge; false when the order already has a payment (nothing is changed). */
-export async function recordPayment(
+/** Why a payment was recorded: the consumed event, when, and who pays (kept for refund notices). */
+export interface PaymentCause {
+  eventId: string;
+  correlationId: string;
+  at: number;
+  customer?: unknown;
+}
+
+/**
+ * Which of the orders already have a payment (their rows locked for the rest of the transaction, in order id order
+ * so that concurrent batches cannot deadlock) and which were voided: one statement for a whole batch.
+ */
+export async function chargeStates(
   tx: ClientBase,
-  p: Payment,
-  cause: { eventId: string; correlationId: string; at: number; customer?: unknown },
-): Promise<boolean> {
-  const r = await tx.query(
+  orderIds: readonly string[],
+): Promise<{ paid: Set<string>; voided: Set<string> }> {
+  const r = await tx.query<{ order_id: string; state: 'paid' | 'voided' }>(
+    `WITH paid AS MATERIALIZED (
+       SELECT order_id FROM payments WHERE order_id = ANY($1::text[]) ORDER BY order_id FOR UPDATE
+     )
+     SELECT order_id, 'paid' AS state FROM paid
+     UNION ALL
+     SELECT order_id, 'voided' AS state FROM voided_orders WHERE order_id = ANY($1::text[])`,
+    [orderIds],
+  );
+  const of = (state: string) => new Set(r.rows.filter((row) => row.state === state).map((row) => row.order_id));
+  return { paid: of('paid'), voided: of('voided') };
+}
+
+/**
+ * Records the outcomes of orders' charges in one statement; returns the order ids recorded. An order that already
+ * has a payment is left as it is (and not returned). Order ids are distinct.
+ */
+export async function recordPayments(
+  tx: ClientBase,
+  rows: readonly { payment: Payment; cause: PaymentCause }[],
+): Promise<Set<string>> {
+  if (rows.length === 0) return new Set();
+  const p = <K extends keyof Payment>(k: K) => rows.map((row) => row.payment[k]);
+  const r = await tx.query<{ order_id: string }>(
     `INSERT INTO payments (order_id, payment_id, status, amount_minor, currency, provider_reference, failure_code,
                            failure_message, event_id, correlation_id, charged_at, failed_at, customer)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
-             CASE WHEN $3 = 'CHARGED' THEN to_timestamp($11 / 1000.0) END,
-             CASE WHEN $3 = 'FAILED' THEN to_timestamp($11 / 1000.0) END, $12::jsonb)
-     ON CONFLICT (order_id) DO NOTHING`,
+     SELECT p.order_id, p.payment_id, p.status, p.amount_minor, p.currency, p.provider_reference, p.failure_code,
+            p.failure_message, p.event_id, p.correlation_id,
+            CASE WHEN p.status = 'CHARGED' THEN to_timestamp(p.at / 1000.0) END,
+            CASE WHEN p.status = 'FAILED' THEN to_timestamp(p.at / 1000.0) END, p.customer::jsonb
+     FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[],
+                 $9::text[], $10::text[], $11::bigint[], $12::text[])
+          AS p(order_id, payment_id, status, amount_minor, currency, provider_reference, failure_code,
+               failure_message, event_id, correlation_id, at, customer)
+     ON CONFLICT (order_id) DO NOTHING
+     RETURNING order_id`,
     [
-      p.orderId,
-      p.paymentId,
-      p.status,
-      p.amountMinor,
-      p.currency,
-      p.providerReference,
-      p.failureCode,
-      p.failureMessage,
-      cause.eventId,
-      cause.correlationId,
-      cause.at,
-      cause.customer === undefined ? null : JSON.stringify(cause.customer),
+      p('orderId'),
+      p('paymentId'),
+      p('status'),
+      p('amountMinor'),
+      p('currency'),
+      p('providerReference'),
+      p('failureCode'),
+      p('failureMessage'),
+      rows.map((row) => row.cause.eventId),
+      rows.map((row) => row.cause.correlationId),
+      rows.map((row) => row.cause.at),
+      rows.map((row) => (row.cause.customer === undefined ? null : JSON.stringify(row.cause.customer))),
     ],
   );
-  return r.rowCount === 1;
+  return new Set(r.rows.map((row) => row.order_id));
 }
 
 export async function markRefunded(
@@ -98,8 +137,4 @@ export async function voidOrder(tx: ClientBase, orderId: string, reason: string,
     [orderId, reason, eventId],
   );
   return r.rowCount === 1;
-}
-
-export async function isVoided(tx: ClientBase, orderId: string): Promise<boolean> {
-  return ((await tx.query('SELECT 1 FROM voided_orders WHERE order_id = $1', [orderId])).rowCount ?? 0) > 0;
 }

@@ -1,6 +1,6 @@
 import { PermanentError } from '@orderflow/errors';
 import { aLine, anOrder } from '@orderflow/testing';
-import { chargeFor, needsRefund, paymentOf, refundKeyOf, type Payment } from './payment';
+import { chargeFor, chargeSteps, needsRefund, paymentOf, refundKeyOf, type Payment } from './payment';
 
 const details = (overrides: Parameters<typeof anOrder>[0] = {}) => {
   const { customer, currency, lines, totalMinor, shippingAddress, paymentMethodToken } = anOrder(overrides);
@@ -92,5 +92,22 @@ describe('needsRefund', () => {
 
   it('keys one refund per order', () => {
     expect(refundKeyOf('ord-1')).toBe('refund:ord-1');
+  });
+});
+
+describe('chargeSteps', () => {
+  it('charges new orders, declines voided ones and never charges an order that has a payment', () => {
+    expect(chargeSteps(['a', 'b', 'c'], new Set(['b']), new Set(['c']))).toEqual(['charge', 'already-paid', 'expired']);
+  });
+
+  it('decides an order once in a run, whatever its later events say', () => {
+    expect(chargeSteps(['a', 'v', 'a', 'v', 'p', 'p'], new Set(['p']), new Set(['v']))).toEqual([
+      'charge',
+      'expired',
+      'already-paid',
+      'already-paid',
+      'already-paid',
+      'already-paid',
+    ]);
   });
 });

@@ -65,3 +65,24 @@ export const chargeKeyOf = (orderId: string) => `charge:${orderId}`;
 
 /** The provider idempotency key of an order's refund: one refund per order, however often compensation is asked. */
 export const refundKeyOf = (orderId: string) => `refund:${orderId}`;
+
+/** What an inventory.reserved needs: nothing (the order has a payment), a decline (its reservation expired), a charge. */
+export type ChargeStep = 'already-paid' | 'expired' | 'charge';
+
+/**
+ * The step of each of a run of reserved orders (offset order), as if they were handled one after another: an order
+ * with a payment, or that got one earlier in the run, is not charged again; an order voided when its reservation
+ * expired is never charged.
+ */
+export function chargeSteps(
+  orderIds: readonly string[],
+  paid: ReadonlySet<string>,
+  voided: ReadonlySet<string>,
+): ChargeStep[] {
+  const decided = new Set(paid);
+  return orderIds.map((orderId) => {
+    if (decided.has(orderId)) return 'already-paid';
+    decided.add(orderId);
+    return voided.has(orderId) ? 'expired' : 'charge';
+  });
+}

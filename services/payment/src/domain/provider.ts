@@ -6,6 +6,15 @@
 export interface PaymentProvider {
   charge(req: ChargeRequest): Promise<ChargeResult>;
   refund(req: RefundRequest): Promise<RefundResult>;
+  /**
+   * Many charges in one call (a provider's batch API): each request is answered as `charge` would answer it alone
+   * (a key answered before gives its first answer), results aligned with `reqs`. If any request cannot be answered
+   * (unavailable, a key reused), the call throws that error (the first in request order) once the others are done:
+   * what the provider did for them stays recorded under their keys, so the retry gets the same answers.
+   */
+  chargeMany(reqs: readonly ChargeRequest[]): Promise<ChargeResult[]>;
+  /** Many refunds in one call, as `chargeMany` for charges. */
+  refundMany(reqs: readonly RefundRequest[]): Promise<RefundResult[]>;
 }
 
 export interface ChargeRequest {

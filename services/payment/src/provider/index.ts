@@ -21,7 +21,13 @@ export function createProvider(config: Config): ProviderAdapter {
         transientFailures: config.SIM_TRANSIENT_FAILURES,
         latencyMs: config.SIM_LATENCY_MS,
       });
-      return { charge: (r) => sim.charge(r), refund: (r) => sim.refund(r), close: () => pool.end() };
+      return {
+        charge: (r) => sim.charge(r),
+        refund: (r) => sim.refund(r),
+        chargeMany: (rs) => sim.chargeMany(rs),
+        refundMany: (rs) => sim.refundMany(rs),
+        close: () => pool.end(),
+      };
     }
   }
 }

@@ -9,13 +9,17 @@ export type LedgerEntry = {
 
 /**
  * The simulated provider's own books. It is an external system: its writes commit on their own, whatever happens to
- * the caller's transaction, so a charge taken before the payment service crashed is still there when it retries.
+ * the caller's transaction, so a charge taken before the payment service crashed (or before its batch rolled back)
+ * is still there when it retries. Every method takes many keys, so that a batch of calls costs a few statements.
  */
 export interface ProviderLedger {
-  /** The entry of the key, if the provider answered it before. */
-  find(idempotencyKey: string): Promise<LedgerEntry | undefined>;
-  /** Records the entry unless the key has one already; returns the entry that holds (the first writer wins). */
-  record(entry: LedgerEntry): Promise<LedgerEntry>;
-  /** Counts one more attempt at the key and returns its number, 1 for the first. */
-  countAttempt(idempotencyKey: string): Promise<number>;
+  /** The entries of the keys the provider answered before, by key. */
+  findMany(idempotencyKeys: readonly string[]): Promise<Map<string, LedgerEntry>>;
+  /**
+   * Records each entry unless its key has one already; returns, by key, the entries that hold (the first writer
+   * wins). Keys are distinct.
+   */
+  recordMany(entries: readonly LedgerEntry[]): Promise<Map<string, LedgerEntry>>;
+  /** Counts one more attempt at each (distinct) key and returns its number by key, 1 for the first. */
+  countAttempts(idempotencyKeys: readonly string[]): Promise<Map<string, number>>;
 }
