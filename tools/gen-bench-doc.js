@@ -97,7 +97,7 @@ function ceilingTable(d) {
       `records written at full speed: ${pct(r.pipelineRecordsToProduceCeiling)} |`,
     `| kafkajs consume, eachBatch doing nothing | ${n(c.kafkaConsumeRecordsPerSecond)} records/s | ` +
       `records read by the consumer groups: ${pct(r.pipelineRecordsToConsumeCeiling)} |`,
-    `| pgbench, a handler's transaction (inbox, stock row, outbox row, notify), ${pg.clients} clients | ` +
+    `| pgbench, a handler's transaction (inbox row, stock row, advisory lock, outbox row), ${pg.clients} clients | ` +
       `${n(c.pgbenchTps)} tx/s, ${n(c.pgbenchStatementsPerTx, 1)} statements/tx | commits: ${pct(r.pgCommitsToPgbench)} |`,
     `| a no-op service through the runtime (order.created → order.validated) | ${n(c.noopPipelineEventsPerSecond)} events/s, ` +
       `${ms(c.details.noop.cpuSecondsPerEvent.service)} ms CPU/event | ` +

@@ -1,7 +1,9 @@
 /**
  * PostgreSQL's ceiling for the platform's transaction shape, measured by pgbench itself: what a handler does for one
  * record (inbox claim, a stock-like row update, the per-order advisory lock and the outbox insert of ~500 bytes with
- * its headers, the relay's NOTIFY), with several clients, in a database of its own that is dropped afterwards.
+ * its headers), with several clients, in a database of its own that is dropped afterwards. No NOTIFY: with worker
+ * and relay in one process (ROLE=all, as the pipeline runs) the relay is woken in memory, and a NOTIFY would
+ * serialise every commit of the cluster.
  */
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
@@ -35,7 +37,6 @@ function script(record: SampleRecord): string {
     'UPDATE bench.stock SET reserved = reserved + 1 WHERE sku = :sku;',
     'SELECT count(pg_advisory_xact_lock(k::bigint)) FROM unnest(ARRAY[:n]) AS k;',
     `INSERT INTO bench.outbox (topic, message_key, payload, headers, event_id, event_type) VALUES ('bench.inventory.reserved', 'ord-' || :n, decode('${record.value.toString('hex')}', 'hex'), '${headers}'::jsonb, gen_random_uuid()::text, 'inventory.reserved');`,
-    "SELECT pg_notify('bench_outbox', '');",
     'COMMIT;',
     '',
   ].join('\n');
@@ -66,10 +67,10 @@ export async function pgbenchCeiling(record: SampleRecord, clients: number, seco
   }
 }
 
-/** pgbench with the extended protocol (node-postgres sends parameterised statements that way), no vacuum step. */
+/** pgbench with prepared statements (the outbox and inbox statements are prepared once per connection), no vacuum. */
 async function run(url: string, file: string, clients: number, seconds: number): Promise<string> {
   const u = new URL(url);
-  const args = ['-n', '-M', 'extended', '-c', String(clients), '-j', String(Math.min(clients, os.cpus().length))];
+  const args = ['-n', '-M', 'prepared', '-c', String(clients), '-j', String(Math.min(clients, os.cpus().length))];
   args.push('-T', String(seconds), '-f', file, '-h', u.hostname, '-p', u.port || '5432');
   args.push('-U', decodeURIComponent(u.username || 'postgres'), u.pathname.slice(1));
   const env = { ...process.env, ...(u.password ? { PGPASSWORD: decodeURIComponent(u.password) } : {}) };
