@@ -29,7 +29,7 @@ export interface BenchDocument {
     kafkaProduceRecordsPerSecond: number;
     kafkaConsumeRecordsPerSecond: number;
     pgbenchTps: number;
-    pgbenchStatementsPerTx: number | null;
+    pgbenchStatementsPerTx: number;
     noopPipelineEventsPerSecond: number;
     relayEventsPerSecond: number;
     relayPickupMs: { p50: number; p99: number };

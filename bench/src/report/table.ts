@@ -58,7 +58,7 @@ function ceilings(d: BenchDocument): string {
     ['ceiling', 'rate', 'pipeline ratio'],
     ['kafkajs produce (records/s)', c.kafkaProduceRecordsPerSecond, r.pipelineRecordsToProduceCeiling ?? null],
     ['kafkajs consume (records/s)', c.kafkaConsumeRecordsPerSecond, r.pipelineRecordsToConsumeCeiling ?? null],
-    [`pgbench (tx/s, ${c.pgbenchStatementsPerTx ?? '?'} stmts/tx)`, c.pgbenchTps, r.pgCommitsToPgbench ?? null],
+    [`pgbench (tx/s, ${c.pgbenchStatementsPerTx} stmts/tx)`, c.pgbenchTps, r.pgCommitsToPgbench ?? null],
     [
       `no-op service (events/s; ${perMs(c.details.noop.cpuSecondsPerEvent.service, 2)} ms CPU/event)`,
       c.noopPipelineEventsPerSecond,
