@@ -64,6 +64,12 @@ export const OUTBOX_MIGRATIONS: readonly Migration[] = [
         acquired_at    timestamptz
       );`,
   },
+  {
+    version: 4,
+    name: 'discarded rows found by index when their retention ends',
+    sql: (s) => `
+      CREATE INDEX IF NOT EXISTS outbox_discarded_at_idx ON ${s}.outbox (discarded_at) WHERE discarded_at IS NOT NULL;`,
+  },
 ];
 
 /** Every step's SQL, for tests and tools that create an outbox schema in one go (idempotent). */

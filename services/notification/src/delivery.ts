@@ -127,6 +127,12 @@ export class DeliveryWorker implements BackgroundTask {
     ].join('\n');
   }
 
+  /**
+   * Keeps `concurrency` mails in flight: lanes take claimed notifications from a local queue, and the queue is
+   * refilled (claimed) as soon as a lane's worth of room opened, while the other sends go on. When fewer are due than
+   * there was room for, it waits for a new decision (wake) or the poll interval. Accepted mails are marked in groups
+   * (MarkQueue) as they come. At stop, the sends in flight finish and every accepted mail is marked.
+   */
   private async run(): Promise<void> {
     const limit = this.o.concurrency * 4;
     const marks = new MarkQueue<Accepted>({
@@ -134,33 +140,31 @@ export class DeliveryWorker implements BackgroundTask {
       everyMs: this.o.markEveryMs,
       mark: (group) => this.markDelivered(group),
     });
+    const lanes = new Lanes(this.o.concurrency, (n: DueNotification) =>
+      this.deliver(n, marks).catch((err) => {
+        // The failure could not be recorded (database away): the claim expires and the mail is tried again.
+        this.lastError = errorMessage(err);
+        this.o.log.error({ err: this.lastError, notificationId: n.notificationId }, 'notification delivery failed');
+      }),
+    );
     while (this.running) {
       try {
-        const due = await claimDue(this.o.pool, limit, this.o.claimMs);
-        await this.deliverAll(due, marks);
-        if (due.length < limit) await this.sleep(this.o.pollMs);
+        const room = limit - lanes.size;
+        if (room < this.o.concurrency) {
+          await lanes.below(limit - this.o.concurrency);
+          continue;
+        }
+        const due = await claimDue(this.o.pool, room, this.o.claimMs);
+        lanes.push(due);
+        if (due.length < room) await this.sleep(this.o.pollMs);
       } catch (err) {
         this.lastError = errorMessage(err);
         this.o.log.error({ err: this.lastError }, 'notification delivery round failed; retrying');
         await this.sleep(Math.max(this.o.pollMs, 1000));
       }
     }
-  }
-
-  /**
-   * Sends every claimed notification, at most `concurrency` at a time; accepted ones are marked in groups while the
-   * others are sent. Returns once every accepted mail of the round is marked.
-   */
-  private async deliverAll(due: DueNotification[], marks: MarkQueue<Accepted>): Promise<void> {
-    let next = 0;
-    const lane = async () => {
-      while (next < due.length) await this.deliver(due[next++]!, marks);
-    };
-    try {
-      await Promise.all(Array.from({ length: Math.min(this.o.concurrency, due.length) }, lane));
-    } finally {
-      await marks.flush();
-    }
+    await lanes.drain();
+    await marks.flush();
   }
 
   private async deliver(n: DueNotification, marks: MarkQueue<Accepted>): Promise<void> {
@@ -303,3 +307,50 @@ export class DeliveryWorker implements BackgroundTask {
 }
 
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * Work items run at most `concurrency` at a time, in the order given; `size` counts the queued and the running.
+ * `run` must not reject.
+ */
+class Lanes<T> {
+  private readonly queue: T[] = [];
+  private running = 0;
+  private waiters: { size: number; resolve: () => void }[] = [];
+
+  constructor(
+    private readonly concurrency: number,
+    private readonly run: (item: T) => Promise<void>,
+  ) {}
+
+  get size(): number {
+    return this.queue.length + this.running;
+  }
+
+  push(items: readonly T[]): void {
+    this.queue.push(...items);
+    this.pump();
+  }
+
+  /** Resolves once at most `size` items are queued or running. */
+  below(size: number): Promise<void> {
+    if (this.size <= size) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ size, resolve }));
+  }
+
+  /** Resolves once every item pushed so far has run. */
+  drain(): Promise<void> {
+    return this.below(0);
+  }
+
+  private pump(): void {
+    while (this.running < this.concurrency && this.queue.length > 0) {
+      const item = this.queue.shift()!;
+      this.running += 1;
+      void this.run(item).finally(() => {
+        this.running -= 1;
+        this.pump();
+        this.waiters = this.waiters.filter((w) => (this.size <= w.size ? (w.resolve(), false) : true));
+      });
+    }
+  }
+}

@@ -1,3 +1,4 @@
+import net from 'node:net';
 import nodemailer from 'nodemailer';
 import { PermanentError, TransientError } from '@orderflow/errors';
 import type { Config } from './config';
@@ -32,6 +33,10 @@ export function createMailer(config: Config): Mailer {
     connectionTimeout: config.SMTP_TIMEOUT_MS,
     greetingTimeout: config.SMTP_TIMEOUT_MS,
     socketTimeout: config.SMTP_TIMEOUT_MS,
+    // Our own connection, with Nagle's algorithm off: a message goes out in several writes and the server answers
+    // only after its last one, so with Nagle on that write waits for the server's delayed ACK (40 ms on Linux) and
+    // each connection sends about 20 mails a second.
+    getSocket: (_options, callback) => connectNoDelay(config, callback),
   });
   return {
     async send(mail) {
@@ -43,6 +48,30 @@ export function createMailer(config: Config): Mailer {
     },
     close: () => transporter.close(),
   };
+}
+
+/** A connected TCP socket to the SMTP server without Nagle's algorithm (TLS, if configured, goes on top of it). */
+function connectNoDelay(config: Config, callback: (err: Error | null, options?: { connection: net.Socket }) => void) {
+  const socket = net.connect({ host: config.SMTP_HOST, port: config.SMTP_PORT });
+  socket.setNoDelay(true);
+  let settled = false;
+  const fail = (err: Error) => {
+    socket.destroy();
+    if (!settled) callback(err);
+    settled = true;
+  };
+  socket.setTimeout(config.SMTP_TIMEOUT_MS, () =>
+    fail(
+      Object.assign(new Error(`SMTP connection timed out after ${config.SMTP_TIMEOUT_MS} ms`), { code: 'ETIMEDOUT' }),
+    ),
+  );
+  socket.once('error', fail);
+  socket.once('connect', () => {
+    socket.setTimeout(0);
+    socket.off('error', fail);
+    settled = true;
+    callback(null, { connection: socket });
+  });
 }
 
 const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ECONNECTION', 'ESOCKET', 'EDNS']);
