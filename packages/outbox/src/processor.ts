@@ -23,6 +23,20 @@ export interface LocalRelay {
   wake(): void;
 }
 
+/** Work registered with beforeCommit, per open transaction of a processor. */
+const commitHooks = new WeakMap<PoolClient, (() => Promise<void>)[]>();
+
+/**
+ * Runs `fn` in `tx` as its very last statements: after the handlers and the outbox append, right before COMMIT. For
+ * writes to hot rows whose locks should be held as briefly as possible (they are taken there and released by the
+ * commit). A failure rolls the transaction back like any other. `tx` must be a transaction of an EventProcessor.
+ */
+export function beforeCommit(tx: PoolClient, fn: () => Promise<void>): void {
+  const hooks = commitHooks.get(tx);
+  if (!hooks) throw new Error('beforeCommit: not a transaction of an EventProcessor');
+  hooks.push(fn);
+}
+
 /** What a handler receives besides the event. */
 export interface HandlerContext {
   tx: PoolClient;
@@ -273,10 +287,13 @@ export class EventProcessor {
   async transaction<R>(fn: (tx: PoolClient) => Promise<R>): Promise<R> {
     const tx = await this.o.pool.connect();
     const state = { wakeRelay: false };
+    const hooks: (() => Promise<void>)[] = [];
     this.open.set(tx, state);
+    commitHooks.set(tx, hooks);
     try {
       await tx.query('BEGIN');
       const result = await fn(tx);
+      for (const hook of hooks) await hook();
       await tx.query('COMMIT');
       if (state.wakeRelay) this.localRelay?.wake();
       return result;
@@ -285,6 +302,7 @@ export class EventProcessor {
       throw err;
     } finally {
       this.open.delete(tx);
+      commitHooks.delete(tx);
       tx.release();
     }
   }

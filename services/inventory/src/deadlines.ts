@@ -28,10 +28,14 @@ export function paymentDeadlineSweeper(o: DeadlineOptions): BackgroundTask {
     let total = 0;
     for (;;) {
       const n = await o.processor.transaction(async (tx) => {
-        // Stock rows first, in SKU order, then the reservations: the lock order of every handler, so no deadlock.
+        // Reservations first (those a handler holds are skipped), then stock rows in SKU order: the lock order of
+        // every inventory transaction, so no deadlock.
         const due = await findOverdue(tx, o.paymentDeadlineMs, limit);
-        const stock = await lockStockOfReservations(tx, due);
         const overdue = await lockOverdue(tx, due, o.paymentDeadlineMs);
+        const stock = await lockStockOfReservations(
+          tx,
+          overdue.map((r) => r.orderId),
+        );
         const book = new StockBook(stock);
         for (const r of overdue) book.carry(releaseLevels(r.lines, book.levelsOf(r.lines)));
         await applyLevels(tx, stock, book.changed());

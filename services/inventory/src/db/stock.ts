@@ -19,6 +19,12 @@ export async function lockStock(tx: ClientBase, skus: readonly string[]): Promis
   return r.rows.map(toLevel);
 }
 
+/** The current rows of `skus`, without locks (unknown SKUs are absent). */
+export async function readStock(tx: ClientBase, skus: readonly string[]): Promise<StockLevel[]> {
+  const r = await tx.query('SELECT sku, on_hand, reserved FROM stock WHERE sku = ANY($1::text[]) ORDER BY sku', [skus]);
+  return r.rows.map(toLevel);
+}
+
 /**
  * Moves locked rows (`from`, as lockStock returned them in this transaction) to the levels the domain computed. The
  * change is applied as a delta, so that even a row changed behind our back could only trip the CHECK constraints,

@@ -1,22 +1,17 @@
 import type { Emit } from '@orderflow/outbox';
 import { shipLevels, StockBook, takeAvailableLevels } from '../domain/reservation';
 import { HELD, lockReservations, setReservationStatuses, type ReservationStatus } from '../db/reservations';
-import { applyLevels, lockStockOfReservations } from '../db/stock';
 import type { Step } from './batch';
 
 /**
  * When an order is fulfilled, its reserved units have left the warehouse: the reservation becomes SHIPPED. If the
  * reservation had expired (the shipment raced the payment deadline), the units still left the building: they are
  * taken from available stock, and the conflict is logged for a person to look at. A batch locks its reservations
- * once and writes stock and statuses once.
+ * once and writes statuses and stock once (see StockMode).
  */
 export const onOrderFulfilled: Step<'order.fulfilled'> = {
-  lock: (tx, events) =>
-    lockStockOfReservations(
-      tx,
-      events.map((e) => e.orderId),
-    ),
   handle: async (items, { tx, stock, logOf }) => {
+    // Reservations first (order-id order), then stock (SKU order): the lock order of every inventory transaction.
     const reservations = new Map(
       (
         await lockReservations(
@@ -25,7 +20,9 @@ export const onOrderFulfilled: Step<'order.fulfilled'> = {
         )
       ).map((r) => [r.orderId, r]),
     );
-    const book = new StockBook(stock);
+    // Taking the units of an expired reservation from available stock depends on what is available: locked rows.
+    if (stock.mode === 'late' && [...reservations.values()].some((r) => r.status === 'EXPIRED')) return null;
+    const book = new StockBook(await stock.read([...reservations.values()].flatMap((r) => r.lines.map((l) => l.sku))));
     const statuses = new Map<string, ReservationStatus>();
     for (const item of items) {
       const { orderId } = item.event;
@@ -44,8 +41,8 @@ export const onOrderFulfilled: Step<'order.fulfilled'> = {
         logOf(item).debug({ reservationId: reservation.reservationId }, 'reservation shipped');
       }
     }
-    await applyLevels(tx, stock, book.changed());
     await setReservationStatuses(tx, statuses);
+    await stock.write(book.changed());
     return items.map((): Emit[] => []);
   },
 };

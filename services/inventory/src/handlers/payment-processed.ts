@@ -9,7 +9,6 @@ import type { Step } from './batch';
  * a batch is one statement (two when some payment was not for a RESERVED reservation, to say which).
  */
 export const onPaymentProcessed: Step<'payment.processed'> = {
-  lock: async () => [],
   handle: async (items, { tx, logOf }) => {
     const orderIds = items.map((i) => i.event.orderId);
     const paid = await markPaid(tx, orderIds);

@@ -1,7 +1,6 @@
 import type { Emit } from '@orderflow/outbox';
 import { releaseLevels, StockBook } from '../domain/reservation';
 import { HELD, lockReservations, setReservationStatuses, type ReservationStatus } from '../db/reservations';
-import { applyLevels, lockStockOfReservations } from '../db/stock';
 import type { Step } from './batch';
 
 export type ReleaseReason = 'payment.failed' | 'fulfillment.failed';
@@ -9,16 +8,12 @@ export type ReleaseReason = 'payment.failed' | 'fulfillment.failed';
 /**
  * Compensation shared by payment.failed and fulfillment.failed: a held reservation (RESERVED or PAID) gives its
  * units back to available stock and becomes RELEASED; without one (never reserved, already released, expired or
- * shipped) nothing happens. A batch locks its reservations once and writes stock and statuses once.
+ * shipped) nothing happens. A batch locks its reservations once and writes statuses and stock once (see StockMode).
  */
 export function releaseReservations<T extends ReleaseReason>(reason: T): Step<T> {
   return {
-    lock: (tx, events) =>
-      lockStockOfReservations(
-        tx,
-        events.map((e) => e.orderId),
-      ),
     handle: async (items, { tx, stock, logOf }) => {
+      // Reservations first (order-id order), then stock (SKU order): the lock order of every inventory transaction.
       const reservations = new Map(
         (
           await lockReservations(
@@ -27,7 +22,9 @@ export function releaseReservations<T extends ReleaseReason>(reason: T): Step<T>
           )
         ).map((r) => [r.orderId, r]),
       );
-      const book = new StockBook(stock);
+      const book = new StockBook(
+        await stock.read([...reservations.values()].flatMap((r) => r.lines.map((l) => l.sku))),
+      );
       const statuses = new Map<string, ReservationStatus>();
       const emitted = items.map((item): Emit[] => {
         const { orderId } = item.event;
@@ -45,8 +42,8 @@ export function releaseReservations<T extends ReleaseReason>(reason: T): Step<T>
           { type: 'inventory.released', event: { orderId, reservationId, lines, reason, releasedAt: Date.now() } },
         ];
       });
-      await applyLevels(tx, stock, book.changed());
       await setReservationStatuses(tx, statuses);
+      await stock.write(book.changed());
       return emitted;
     },
   };
