@@ -140,12 +140,15 @@ export class DeliveryWorker implements BackgroundTask {
       everyMs: this.o.markEveryMs,
       mark: (group) => this.markDelivered(group),
     });
-    const lanes = new Lanes(this.o.concurrency, (n: DueNotification) =>
-      this.deliver(n, marks).catch((err) => {
-        // The failure could not be recorded (database away): the claim expires and the mail is tried again.
-        this.lastError = errorMessage(err);
-        this.o.log.error({ err: this.lastError, notificationId: n.notificationId }, 'notification delivery failed');
-      }),
+    const lanes = new Lanes(
+      this.o.concurrency,
+      (n: DueNotification) => n.orderId,
+      (n: DueNotification) =>
+        this.deliver(n, marks).catch((err) => {
+          // The failure could not be recorded (database away): the claim expires and the mail is tried again.
+          this.lastError = errorMessage(err);
+          this.o.log.error({ err: this.lastError, notificationId: n.notificationId }, 'notification delivery failed');
+        }),
     );
     while (this.running) {
       try {
@@ -229,9 +232,9 @@ export class DeliveryWorker implements BackgroundTask {
    * order, so two replicas marking groups that share orders cannot deadlock).
    */
   private async announceSent(tx: PoolClient, sent: readonly Accepted[]): Promise<void> {
-    const byOrder = [...sent].sort(
-      (a, b) => compare(a.n.orderId, b.n.orderId) || compare(a.n.notificationId, b.n.notificationId),
-    );
+    // A stable sort: one order's mails keep the order they were accepted in (the group's), which Lanes made the
+    // order they were decided in.
+    const byOrder = [...sent].sort((a, b) => compare(a.n.orderId, b.n.orderId));
     await this.o.processor.emitEach(
       tx,
       byOrder.map(({ n, acceptedAt }) => ({
@@ -309,21 +312,23 @@ export class DeliveryWorker implements BackgroundTask {
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
- * Work items run at most `concurrency` at a time, in the order given; `size` counts the queued and the running.
- * `run` must not reject.
+ * Work items run at most `concurrency` at a time, in the order given, and never two of one key at once: an item
+ * waits while an earlier one of its key runs (mails of one order go out, and are marked, in the order they were
+ * decided). `size` counts the queued and the running. `run` must not reject.
  */
 class Lanes<T> {
   private readonly queue: T[] = [];
-  private running = 0;
+  private readonly busy = new Set<string>();
   private waiters: { size: number; resolve: () => void }[] = [];
 
   constructor(
     private readonly concurrency: number,
+    private readonly keyOf: (item: T) => string,
     private readonly run: (item: T) => Promise<void>,
   ) {}
 
   get size(): number {
-    return this.queue.length + this.running;
+    return this.queue.length + this.busy.size;
   }
 
   push(items: readonly T[]): void {
@@ -343,11 +348,17 @@ class Lanes<T> {
   }
 
   private pump(): void {
-    while (this.running < this.concurrency && this.queue.length > 0) {
-      const item = this.queue.shift()!;
-      this.running += 1;
+    for (let i = 0; i < this.queue.length && this.busy.size < this.concurrency;) {
+      const item = this.queue[i]!;
+      const key = this.keyOf(item);
+      if (this.busy.has(key)) {
+        i += 1; // behind an earlier item of its key
+        continue;
+      }
+      this.queue.splice(i, 1);
+      this.busy.add(key);
       void this.run(item).finally(() => {
-        this.running -= 1;
+        this.busy.delete(key);
         this.pump();
         this.waiters = this.waiters.filter((w) => (this.size <= w.size ? (w.resolve(), false) : true));
       });

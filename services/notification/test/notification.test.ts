@@ -176,3 +176,40 @@ it('answers 400 naming orderId when it is missing or empty, and an empty history
     body: { orderId: 'nobody', notifications: [] },
   });
 });
+
+it('mails of one order decided in a burst are sent and announced in the order they were decided', async () => {
+  // 12 orders, each shipped and refunded, published in two requests: both notifications of an order are due at
+  // about once and can be claimed together while 8 mails are in flight. One order's mails never overtake each other.
+  const pairs = Array.from({ length: 12 }, () => {
+    const s = anOrderFulfilled();
+    return { s, r: aPaymentRefunded({ orderId: s.orderId, customer: s.customer }) };
+  });
+  await tk.publishMany(
+    'order.fulfilled',
+    pairs.map((p) => p.s),
+  );
+  await tk.publishMany(
+    'payment.refunded',
+    pairs.map((p) => p.r),
+  );
+  const triggerOf: Record<string, string> = { ORDER_SHIPPED: 'order.fulfilled', PAYMENT_REFUNDED: 'payment.refunded' };
+  const subjectOf: Record<string, string> = { ORDER_SHIPPED: 'has shipped', PAYMENT_REFUNDED: 'Your refund' };
+  for (const { s } of pairs) {
+    const sent = await waitFor(
+      async () => {
+        const events = await sentFor(s.orderId);
+        return events.length === 2 && events;
+      },
+      { description: `two notification.sent events of ${s.orderId}` },
+    );
+    // The history lists an order's notifications in the order they were decided.
+    const { body } = await getJson(c.port, `/notifications?orderId=${s.orderId}`);
+    const decided: string[] = body.notifications.map((n: { template: string }) => n.template);
+    expect(decided.sort()).toEqual(['ORDER_SHIPPED', 'PAYMENT_REFUNDED']);
+    const inOrder: string[] = body.notifications.map((n: { template: string }) => n.template);
+    expect(sent.map((e) => e.triggeredBy)).toEqual(inOrder.map((t) => triggerOf[t]));
+    const mails = mailsTo(sink.mails, s.customer.email).map((m) => m.subject);
+    expect(mails).toHaveLength(2);
+    inOrder.forEach((t, k) => expect(mails[k]).toContain(subjectOf[t]!));
+  }
+});
