@@ -147,6 +147,11 @@ export class ConsumerRunner {
       heartbeatInterval: this.o.heartbeatIntervalMs,
       allowAutoTopicCreation: false,
       maxWaitTimeInMs: 100,
+      // A fetch holds this much at most (kafkajs's defaults: 1 MiB per partition, 10 MiB in all). A handler takes
+      // 100 records at a time, so 2 MiB (a few thousand records) keeps every partition busy; with a backlog on many
+      // partitions, the defaults would hold ten times that in memory, decoded, per fetch.
+      maxBytesPerPartition: 256 * 1024,
+      maxBytes: 2 * 1024 * 1024,
       retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 10000 },
     });
     consumer.on(consumer.events.GROUP_JOIN, () => {
