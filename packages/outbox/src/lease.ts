@@ -14,9 +14,13 @@ export interface Lease {
   tryAcquire(session: Client): Promise<boolean>;
   /**
    * SQL condition that is true only while the session running the statement holds the lease; it locks the lease row
-   * (FOR SHARE) so no take-over commits in between. `param` is the placeholder bound to `name`, e.g. '$2'.
+   * (FOR SHARE) so no take-over commits in between. `nameParam` is the placeholder bound to `name`, e.g. '$2';
+   * `startedParam` the one bound to `started` (the session's identity is its pid and start time: a reused pid is
+   * another session). Cheap: it reads the lease row and the session's own pid, not pg_stat_activity.
    */
-  fence(param: string): string;
+  fence(nameParam: string, startedParam: string): string;
+  /** The start time of the session that last took the lease through tryAcquire, as text (a parameter of fence). */
+  readonly started: string | undefined;
   /** Gives the lease up (best effort; a closed session releases it anyway). */
   release(session: Client): Promise<void>;
   readonly name: string;
@@ -26,8 +30,12 @@ export interface Lease {
 export function outboxLease(schema: string, name = 'outbox-relay'): Lease {
   const t = `${ident(schema)}.relay_lease`;
   const me = `(SELECT a.pid, a.backend_start FROM pg_catalog.pg_stat_activity a WHERE a.pid = pg_catalog.pg_backend_pid())`;
+  let started: string | undefined;
   return {
     name,
+    get started() {
+      return started;
+    },
     async tryAcquire(session) {
       await session.query(`INSERT INTO ${t} (name) VALUES ($1) ON CONFLICT (name) DO NOTHING`, [name]);
       // A holder whose start time we cannot see (another role without pg_read_all_stats) counts as alive.
@@ -41,14 +49,16 @@ export function outboxLease(schema: string, name = 'outbox-relay'): Lease {
                 OR NOT EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity a
                                WHERE a.pid = l.holder_pid
                                  AND (a.backend_start IS NULL OR a.backend_start = l.holder_started)))
-         RETURNING l.epoch`,
+         RETURNING l.epoch, l.holder_started::text AS started`,
         [name],
       );
+      started = r.rows[0]?.started;
       return r.rowCount === 1;
     },
-    fence(param) {
-      return `EXISTS (SELECT 1 FROM ${t} l, ${me} me
-                      WHERE l.name = ${param} AND l.holder_pid = me.pid AND l.holder_started = me.backend_start
+    fence(nameParam, startedParam) {
+      return `EXISTS (SELECT 1 FROM ${t} l
+                      WHERE l.name = ${nameParam} AND l.holder_pid = pg_catalog.pg_backend_pid()
+                        AND l.holder_started = ${startedParam}::timestamptz
                       FOR SHARE OF l)`;
     },
     async release(session) {

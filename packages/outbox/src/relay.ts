@@ -200,15 +200,17 @@ export class OutboxRelay implements LocalRelay {
     const s = this.session;
     if (!s) throw new Error('relay session lost');
     const o = ident(this.o.schema);
-    const { rows } = await s.query<Row>(
-      `SELECT id, topic, message_key, payload, headers, created_at FROM ${o}.outbox r
+    // Named (prepared once per session): the relay's two statements run thousands of times with the same text.
+    const { rows } = await s.query<Row>({
+      name: `relay-select-${this.o.schema}`,
+      text: `SELECT id, topic, message_key, payload, headers, created_at FROM ${o}.outbox r
        WHERE published_at IS NULL AND parked_at IS NULL
          AND NOT EXISTS (SELECT 1 FROM ${o}.outbox p
                          WHERE p.published_at IS NULL AND p.parked_at IS NOT NULL AND p.discarded_at IS NULL
                            AND p.message_key = r.message_key AND p.id < r.id)
        ORDER BY id LIMIT $1`,
-      [this.o.batchSize],
-    );
+      values: [this.o.batchSize],
+    });
     if (rows.length === 0) return 0;
     const blocked = new Set<string | null>();
     const sendable: Row[] = [];
@@ -253,11 +255,12 @@ export class OutboxRelay implements LocalRelay {
    */
   private async mark(rows: Row[]): Promise<void> {
     if (rows.length === 0) return;
-    const marked = await this.session!.query(
-      `UPDATE ${ident(this.o.schema)}.outbox SET published_at = now()
-       WHERE id = ANY($1::bigint[]) AND ${this.lease.fence('$2')}`,
-      [rows.map((r) => r.id), this.lease.name],
-    );
+    const marked = await this.session!.query({
+      name: `relay-mark-${this.o.schema}`,
+      text: `UPDATE ${ident(this.o.schema)}.outbox SET published_at = now()
+       WHERE id = ANY($1::bigint[]) AND ${this.lease.fence('$2', '$3')}`,
+      values: [rows.map((r) => r.id), this.lease.name, this.lease.started],
+    });
     if (marked.rowCount !== rows.length) throw new Error('relay lease lost: another session publishes this outbox');
     this.published += rows.length;
     this.o.metrics?.published(rows.map((r) => ({ topic: r.topic, createdAt: r.created_at.getTime() })));
@@ -271,8 +274,8 @@ export class OutboxRelay implements LocalRelay {
   private async park(r: Row, reason: string): Promise<void> {
     await this.session!.query(
       `UPDATE ${ident(this.o.schema)}.outbox SET parked_at = now(), park_reason = $2
-       WHERE id = $1 AND published_at IS NULL AND ${this.lease.fence('$3')}`,
-      [r.id, reason.slice(0, 2000), this.lease.name],
+       WHERE id = $1 AND published_at IS NULL AND ${this.lease.fence('$3', '$4')}`,
+      [r.id, reason.slice(0, 2000), this.lease.name, this.lease.started],
     );
     this.parked += 1;
     this.lastError = `row ${r.id} parked: ${reason}`;
