@@ -2,6 +2,7 @@ import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { classify, errorCode, errorMessage } from '@orderflow/errors';
 import { deadLetterRecord } from './dead-letter';
 import { toInbound } from './kafka';
+import { Coalescer } from './coalesce';
 import { startKeepAlive } from './keep-alive';
 import type { EventProducer } from './producer';
 import { RecordFailures, type StalledPartition } from './stalls';
@@ -116,6 +117,8 @@ export class ConsumerRunner {
   private readonly failures = new RecordFailures();
   private readonly resumeTimers = new Set<NodeJS.Timeout>();
   private recoveryTimer: NodeJS.Timeout | undefined;
+  /** Groups the runs of records that partitions hand over together (see Coalescer); none without a batch handler. */
+  private readonly coalescer: Coalescer | undefined;
 
   constructor(
     private readonly kafka: Kafka,
@@ -138,6 +141,21 @@ export class ConsumerRunner {
       ...opts,
     };
     this.consumer = this.createConsumer();
+    const batchHandler = this.o.batchHandler;
+    this.coalescer = batchHandler
+      ? new Coalescer(
+          (records) => batchHandler(records),
+          (records, err) =>
+            this.o.logger.info(
+              {
+                partitions: [...new Set(records.map((r) => `${r.topic}[${r.partition}]`))],
+                records: records.length,
+                err: errorMessage(err),
+              },
+              'batch failed; handling its records again',
+            ),
+        )
+      : undefined;
   }
 
   private createConsumer(): Consumer {
@@ -259,7 +277,7 @@ export class ConsumerRunner {
         if (!live() || (i > 0 && Date.now() - started > this.o.maxBatchTimeMs)) return;
         const chunk = messages.slice(i, i + size);
         const t0 = Date.now();
-        if (chunk.length > 1 && (await this.tryBatch(chunk))) {
+        if (this.coalescer && (await this.coalescer.submit(chunk))) {
           resolveOffset(chunk[chunk.length - 1]!.offset);
           this.countProcessed(chunk[0]!.topic, chunk.length, t0);
         } else {
@@ -283,20 +301,6 @@ export class ConsumerRunner {
   private countProcessed(topic: string, n: number, since: number): void {
     this.processed += n;
     this.o.observer.processed?.(topic, n, (Date.now() - since) / 1000);
-  }
-
-  /** One all-or-nothing attempt at a run of records; false sends them through the one-by-one path. */
-  private async tryBatch(chunk: InboundMessage[]): Promise<boolean> {
-    try {
-      await this.o.batchHandler!(chunk);
-      return true;
-    } catch (err) {
-      this.o.logger.info(
-        { topic: chunk[0]!.topic, partition: chunk[0]!.partition, records: chunk.length, err: errorMessage(err) },
-        'batch failed; handling its records one by one',
-      );
-      return false;
-    }
   }
 
   /**
