@@ -23,8 +23,11 @@ export interface LocalRelay {
   wake(): void;
 }
 
-/** Work registered with beforeCommit, per open transaction of a processor. */
-const commitHooks = new WeakMap<PoolClient, (() => Promise<void>)[]>();
+/**
+ * Transactions of a processor in progress: whether their commit must wake the local relay, and the work registered
+ * with beforeCommit.
+ */
+const openTransactions = new WeakMap<PoolClient, { wakeRelay: boolean; beforeCommit: (() => Promise<void>)[] }>();
 
 /**
  * Runs `fn` in `tx` as its very last statements: after the handlers and the outbox append, right before COMMIT. For
@@ -32,9 +35,9 @@ const commitHooks = new WeakMap<PoolClient, (() => Promise<void>)[]>();
  * commit). A failure rolls the transaction back like any other. `tx` must be a transaction of an EventProcessor.
  */
 export function beforeCommit(tx: PoolClient, fn: () => Promise<void>): void {
-  const hooks = commitHooks.get(tx);
-  if (!hooks) throw new Error('beforeCommit: not a transaction of an EventProcessor');
-  hooks.push(fn);
+  const open = openTransactions.get(tx);
+  if (!open) throw new Error('beforeCommit: not a transaction of an EventProcessor');
+  open.beforeCommit.push(fn);
 }
 
 /** What a handler receives besides the event. */
@@ -104,8 +107,6 @@ interface Decoded {
  */
 export class EventProcessor {
   private localRelay: LocalRelay | undefined;
-  /** Transactions of this processor in progress, and whether their commit must wake the local relay. */
-  private readonly open = new WeakMap<PoolClient, { wakeRelay: boolean }>();
 
   constructor(private readonly o: ProcessorOptions) {}
 
@@ -277,7 +278,7 @@ export class EventProcessor {
    * polling interval of the new leader.
    */
   private async append(tx: PoolClient, records: OutboxRecord[]): Promise<void> {
-    const open = this.open.get(tx);
+    const open = openTransactions.get(tx);
     const local = open !== undefined && this.localRelay?.isLeader() === true;
     await appendToOutbox(tx, this.o.schema, records, { notify: !local });
     if (local && records.length > 0) open.wakeRelay = true;
@@ -286,14 +287,12 @@ export class EventProcessor {
   /** Runs `fn` in a transaction on a pooled connection; rolls back on any error. */
   async transaction<R>(fn: (tx: PoolClient) => Promise<R>): Promise<R> {
     const tx = await this.o.pool.connect();
-    const state = { wakeRelay: false };
-    const hooks: (() => Promise<void>)[] = [];
-    this.open.set(tx, state);
-    commitHooks.set(tx, hooks);
+    const state = { wakeRelay: false, beforeCommit: [] as (() => Promise<void>)[] };
+    openTransactions.set(tx, state);
     try {
       await tx.query('BEGIN');
       const result = await fn(tx);
-      for (const hook of hooks) await hook();
+      for (const hook of state.beforeCommit) await hook();
       await tx.query('COMMIT');
       if (state.wakeRelay) this.localRelay?.wake();
       return result;
@@ -301,8 +300,7 @@ export class EventProcessor {
       await tx.query('ROLLBACK').catch(() => undefined);
       throw err;
     } finally {
-      this.open.delete(tx);
-      commitHooks.delete(tx);
+      openTransactions.delete(tx);
       tx.release();
     }
   }
