@@ -5,6 +5,7 @@
  * follows it (notification, analytics, the relays) belongs to the same orders.
  */
 import { catalog, catalogTopics } from '@orderflow/contracts';
+import { backlogQuery } from '@orderflow/outbox';
 import { dbSchemaOf } from '@orderflow/service-kit';
 import { SERVICES, type Platform } from '@orderflow/testing';
 import type { StatsDb } from '../pg-stats';
@@ -97,12 +98,8 @@ export class DrainWatch {
 
   private async database(): Promise<Omit<Backlog, 'lag'>> {
     const outboxes = SERVICES.map(
-      // Each count on the partial index that serves it (as the relay's backlog): the published rows are not read.
-      (s) => `SELECT '${s}' AS service,
-                     (SELECT count(*)::int FROM ${dbSchemaOf(s)}.outbox
-                      WHERE published_at IS NULL AND parked_at IS NULL) AS pending,
-                     (SELECT count(*)::int FROM ${dbSchemaOf(s)}.outbox
-                      WHERE published_at IS NULL AND parked_at IS NOT NULL AND discarded_at IS NULL) AS parked`,
+      // The relay's own backlog query, which reads partial indexes only (not the published rows kept for audit).
+      (s) => `SELECT '${s}' AS service, b.pending, b.parked FROM (${backlogQuery(dbSchemaOf(s))}) b`,
     );
     const rows = await this.db.query<{ service: string; pending: number; parked: number }>(
       outboxes.join(' UNION ALL '),

@@ -1,6 +1,6 @@
 export { appendToOutbox, claimInbox, claimInboxMany } from './writer';
 export type { OutboxRecord, InboxEntry } from './writer';
-export { OutboxRelay } from './relay';
+export { OutboxRelay, backlogQuery } from './relay';
 export type { RelayMetrics, RelayOptions, RelayStatus } from './relay';
 export { EventProcessor, beforeCommit } from './processor';
 export type { BatchItem, Emit, HandlerContext, LocalRelay, ProcessorOptions, Route } from './processor';

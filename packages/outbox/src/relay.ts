@@ -135,17 +135,7 @@ export class OutboxRelay implements LocalRelay {
    * refused for good, waiting for an operator (`orderflow-ops outbox`).
    */
   async backlog(): Promise<{ pending: number; oldestAgeMs: number; parked: number }> {
-    // Each count reads one partial index (outbox_pending_idx, outbox_parked_key_idx): the published rows kept for
-    // audit are never scanned, so a health check costs the same with an hour of history as with none.
-    const o = ident(this.o.schema);
-    const r = await this.o.pool.query(
-      `SELECT p.pending, p.age, (SELECT count(*)::int FROM ${o}.outbox
-                                  WHERE published_at IS NULL AND parked_at IS NOT NULL AND discarded_at IS NULL) AS parked
-       FROM (SELECT count(*)::int AS pending,
-                    coalesce(extract(epoch FROM now() - min(created_at)) * 1000, 0)::float8 AS age
-             FROM ${o}.outbox WHERE published_at IS NULL AND parked_at IS NULL) p`,
-    );
-    const row = r.rows[0];
+    const row = (await this.o.pool.query(backlogQuery(this.o.schema))).rows[0];
     return { pending: row.pending, oldestAgeMs: Math.round(row.age), parked: row.parked };
   }
 
@@ -309,6 +299,21 @@ export class OutboxRelay implements LocalRelay {
     await Promise.race([this.lease.release(s), new Promise((r) => setTimeout(r, 1000).unref())]).catch(() => undefined);
     await s.end().catch(() => undefined);
   }
+}
+
+/**
+ * One row: `pending` (unpublished, not parked), `age` of the oldest pending row in ms, and `parked` (refused by the
+ * broker, not discarded) of `schema`'s outbox. Each count reads one partial index (outbox_pending_idx,
+ * outbox_parked_key_idx): the published rows kept for audit are never scanned, so it costs the same with an hour
+ * of history as with none.
+ */
+export function backlogQuery(schema: string): string {
+  const o = ident(schema);
+  return `SELECT p.pending, p.age, (SELECT count(*)::int FROM ${o}.outbox
+                                   WHERE published_at IS NULL AND parked_at IS NOT NULL AND discarded_at IS NULL) AS parked
+          FROM (SELECT count(*)::int AS pending,
+                       coalesce(extract(epoch FROM now() - min(created_at)) * 1000, 0)::float8 AS age
+                FROM ${o}.outbox WHERE published_at IS NULL AND parked_at IS NULL) p`;
 }
 
 function toMessage(r: Row): OutboundMessage {
