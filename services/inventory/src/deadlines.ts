@@ -1,9 +1,9 @@
 import { PAYMENT_DEADLINE_REASON } from '@orderflow/contracts';
 import type { EventProcessor } from '@orderflow/outbox';
 import { periodicTask, type BackgroundTask, type Logger } from '@orderflow/service-kit';
-import { releaseLevels, StockBook } from './domain/reservation';
+import { releaseLevels, skusOf, StockBook } from './domain/reservation';
 import { findOverdue, lockOverdue, setReservationStatuses } from './db/reservations';
-import { applyLevels, lockStockOfReservations } from './db/stock';
+import { applyLevels, lockStock } from './db/stock';
 
 export interface DeadlineOptions {
   processor: EventProcessor;
@@ -32,10 +32,7 @@ export function paymentDeadlineSweeper(o: DeadlineOptions): BackgroundTask {
         // every inventory transaction, so no deadlock.
         const due = await findOverdue(tx, o.paymentDeadlineMs, limit);
         const overdue = await lockOverdue(tx, due, o.paymentDeadlineMs);
-        const stock = await lockStockOfReservations(
-          tx,
-          overdue.map((r) => r.orderId),
-        );
+        const stock = await lockStock(tx, skusOf(overdue));
         const book = new StockBook(stock);
         for (const r of overdue) book.carry(releaseLevels(r.lines, book.levelsOf(r.lines)));
         await applyLevels(tx, stock, book.changed());

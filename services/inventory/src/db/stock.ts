@@ -25,6 +25,13 @@ export async function readStock(tx: ClientBase, skus: readonly string[]): Promis
   return r.rows.map(toLevel);
 }
 
+/** A change of one SKU's figures, applied to whatever the row holds. */
+export interface StockDelta {
+  sku: string;
+  onHand: number;
+  reserved: number;
+}
+
 /**
  * Moves locked rows (`from`, as lockStock returned them in this transaction) to the levels the domain computed. The
  * change is applied as a delta, so that even a row changed behind our back could only trip the CHECK constraints,
@@ -35,12 +42,21 @@ export async function applyLevels(
   from: readonly StockLevel[],
   to: readonly StockLevel[],
 ): Promise<void> {
+  await applyDeltas(tx, deltasBetween(from, to));
+}
+
+/** What takes `from` to `to`, per SKU of `to` (each must be in `from`). */
+export function deltasBetween(from: readonly StockLevel[], to: readonly StockLevel[]): StockDelta[] {
   const before = new Map(from.map((l) => [l.sku, l]));
-  const deltas = to.map((l) => {
+  return to.map((l) => {
     const b = before.get(l.sku);
     if (!b) throw new Error(`stock of ${l.sku} was not locked`);
     return { sku: l.sku, onHand: l.onHand - b.onHand, reserved: l.reserved - b.reserved };
   });
+}
+
+/** Adds the deltas to their rows, one statement whatever their number. */
+export async function applyDeltas(tx: ClientBase, deltas: readonly StockDelta[]): Promise<void> {
   if (deltas.length === 0) return;
   await tx.query(
     `UPDATE stock SET on_hand = stock.on_hand + d.on_hand_delta, reserved = stock.reserved + d.reserved_delta, updated_at = now()
@@ -85,19 +101,4 @@ export async function seedStock(db: Pick<Pool, 'query'>, seed: Readonly<Record<s
 export async function totalReserved(pool: Pool): Promise<number> {
   const r = await pool.query('SELECT coalesce(sum(reserved), 0)::bigint AS total FROM stock');
   return Number(r.rows[0].total);
-}
-
-/**
- * Locks, in SKU order, every stock row that the reservations of these orders hold, and returns them: a batch of
- * releases or shipments takes all its locks up front, in the same order as every other transaction, so none can
- * deadlock.
- */
-export async function lockStockOfReservations(tx: ClientBase, orderIds: readonly string[]): Promise<StockLevel[]> {
-  const r = await tx.query(
-    `SELECT sku, on_hand, reserved FROM stock WHERE sku IN (
-       SELECT line->>'sku' FROM reservations, jsonb_array_elements(lines) AS line WHERE order_id = ANY($1::text[])
-     ) ORDER BY sku FOR UPDATE`,
-    [orderIds],
-  );
-  return r.rows.map(toLevel);
 }

@@ -27,6 +27,10 @@ export const SKU_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 export const available = (s: StockLevel): number => s.onHand - s.reserved;
 
+/** The SKUs that these reservations' lines name (the stock rows they hold). */
+export const skusOf = (reservations: readonly { lines: readonly StockLine[] }[]): string[] =>
+  reservations.flatMap((r) => r.lines.map((l) => l.sku));
+
 /**
  * Order lines summed per SKU, sorted by SKU (the lock order). An order may name one SKU on several lines; stock is
  * checked against the total, not line by line.

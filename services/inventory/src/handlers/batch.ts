@@ -3,7 +3,7 @@ import type { EventMap, EventType } from '@orderflow/contracts';
 import { TransientError } from '@orderflow/errors';
 import { beforeCommit, type BatchItem, type Emit } from '@orderflow/outbox';
 import type { BatchEventHandler, EventHandler, Logger } from '@orderflow/service-kit';
-import { applyLevels, lockStock, readStock } from '../db/stock';
+import { applyDeltas, deltasBetween, lockStock, readStock } from '../db/stock';
 import type { StockLevel } from '../domain/reservation';
 
 /**
@@ -46,25 +46,27 @@ export class StockAccess {
     const from = this.read_;
     if (!from) throw new Error('stock written before it was read');
     if (levels.length === 0) return;
-    if (this.mode === 'locked') return applyLevels(this.tx, from, levels);
-    const before = new Map(from.map((l) => [l.sku, l]));
-    const deltas = levels.map((l) => {
-      const b = before.get(l.sku)!;
-      return { sku: l.sku, onHand: l.onHand - b.onHand, reserved: l.reserved - b.reserved };
-    });
+    const deltas = deltasBetween(from, levels);
+    if (this.mode === 'locked') return applyDeltas(this.tx, deltas);
     beforeCommit(this.tx, async () => {
-      const locked = await lockStock(
-        this.tx,
-        deltas.map((d) => d.sku),
+      const locked = new Map(
+        (
+          await lockStock(
+            this.tx,
+            deltas.map((d) => d.sku),
+          )
+        ).map((l) => [l.sku, l]),
       );
-      const now = new Map(locked.map((l) => [l.sku, l]));
-      const next = deltas.map((d) => {
-        const l = now.get(d.sku) ?? { onHand: -1, reserved: 0 }; // gone: never fits
-        return { sku: d.sku, onHand: l.onHand + d.onHand, reserved: l.reserved + d.reserved };
-      });
-      const unfit = next.filter((l) => l.onHand < 0 || l.reserved < 0 || l.reserved > l.onHand).map((l) => l.sku);
+      const unfit = deltas
+        .filter((d) => {
+          const l = locked.get(d.sku);
+          if (!l) return true; // gone: never fits
+          const [onHand, reserved] = [l.onHand + d.onHand, l.reserved + d.reserved];
+          return onHand < 0 || reserved < 0 || reserved > onHand;
+        })
+        .map((d) => d.sku);
       if (unfit.length > 0) throw new StockChangedError(unfit);
-      await applyLevels(this.tx, locked, next);
+      await applyDeltas(this.tx, deltas);
     });
   }
 }

@@ -1,5 +1,5 @@
 import type { Emit } from '@orderflow/outbox';
-import { shipLevels, StockBook, takeAvailableLevels } from '../domain/reservation';
+import { shipLevels, skusOf, StockBook, takeAvailableLevels } from '../domain/reservation';
 import { HELD, lockReservations, setReservationStatuses, type ReservationStatus } from '../db/reservations';
 import type { Step } from './batch';
 
@@ -22,7 +22,7 @@ export const onOrderFulfilled: Step<'order.fulfilled'> = {
     );
     // Taking the units of an expired reservation from available stock depends on what is available: locked rows.
     if (stock.mode === 'late' && [...reservations.values()].some((r) => r.status === 'EXPIRED')) return null;
-    const book = new StockBook(await stock.read([...reservations.values()].flatMap((r) => r.lines.map((l) => l.sku))));
+    const book = new StockBook(await stock.read(skusOf([...reservations.values()])));
     const statuses = new Map<string, ReservationStatus>();
     for (const item of items) {
       const { orderId } = item.event;

@@ -1,5 +1,5 @@
 import type { Emit } from '@orderflow/outbox';
-import { releaseLevels, StockBook } from '../domain/reservation';
+import { releaseLevels, skusOf, StockBook } from '../domain/reservation';
 import { HELD, lockReservations, setReservationStatuses, type ReservationStatus } from '../db/reservations';
 import type { Step } from './batch';
 
@@ -22,9 +22,7 @@ export function releaseReservations<T extends ReleaseReason>(reason: T): Step<T>
           )
         ).map((r) => [r.orderId, r]),
       );
-      const book = new StockBook(
-        await stock.read([...reservations.values()].flatMap((r) => r.lines.map((l) => l.sku))),
-      );
+      const book = new StockBook(await stock.read(skusOf([...reservations.values()])));
       const statuses = new Map<string, ReservationStatus>();
       const emitted = items.map((item): Emit[] => {
         const { orderId } = item.event;
