@@ -12,6 +12,10 @@ export function probes(c: Component) {
   const processed = async (): Promise<number> =>
     (await getJson(c.port, '/health/ready')).body.checks.find((x: { name: string }) => x.name === 'consumer').detail
       .processed;
+  const eventsOf = async <T extends EventType>(type: T, orderIds: readonly string[]): Promise<EventMap[T][]> => {
+    const ids = new Set(orderIds);
+    return (await tk.events(type)).filter((e) => ids.has(e.orderId));
+  };
   return {
     putStock: async (sku: string, onHand: number) => {
       const r = await getJson(c.port, `/stock/${encodeURIComponent(sku)}`, {
@@ -49,15 +53,22 @@ export function probes(c: Component) {
         );
       return line ? Number(line.split(' ').pop()) : 0;
     },
-    eventsOf: async <T extends EventType>(type: T, orderIds: readonly string[]): Promise<EventMap[T][]> => {
-      const ids = new Set(orderIds);
-      return (await tk.events(type)).filter((e) => ids.has(e.orderId));
-    },
+    eventsOf,
+    /** Waits until every one of these orders has an outcome on Kafka; returns the reserved and the rejected. */
+    outcomesOf: (orderIds: readonly string[]) =>
+      waitFor(
+        async () => {
+          const ok = await eventsOf('inventory.reserved', orderIds);
+          const no = await eventsOf('inventory.rejected', orderIds);
+          return ok.length + no.length >= orderIds.length && ([ok, no] as const);
+        },
+        { description: `${orderIds.length} outcomes`, timeoutMs: 60000 },
+      ),
   };
 }
 
 /**
- * The service definition with every hook of inventory's (prepare, batch and record handlers) wrapped so that what
+ * The service definition with every hook of inventory's (batch and record handlers) wrapped so that what
  * it throws is recorded: a batch that failed (a deadlock, say) shows here even though its fallback then succeeds.
  */
 export function recordingErrors(def: ServiceDefinition<Config>): { def: ServiceDefinition<Config>; errors: Error[] } {
@@ -81,7 +92,6 @@ export function recordingErrors(def: ServiceDefinition<Config>): { def: ServiceD
     def: {
       ...def,
       handlers: wrap(def.handlers)!,
-      ...(def.prepareBatch ? { prepareBatch: wrap(def.prepareBatch)! } : {}),
       ...(def.batchHandlers ? { batchHandlers: wrap(def.batchHandlers)! } : {}),
     },
     errors,
