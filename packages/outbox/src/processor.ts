@@ -70,11 +70,6 @@ export interface Route {
   type: EventType;
   handle: (event: never, ctx: HandlerContext) => Promise<Emit[] | void>;
   /**
-   * Runs once per batch, in its transaction, before any handler, with every new event of the batch: the place to
-   * lock all the rows the batch will touch in one consistent order, so that concurrent batches cannot deadlock.
-   */
-  prepare?: (tx: PoolClient, events: never[]) => Promise<void>;
-  /**
    * Optional, set-based: handles all new events of the route in a batch at once, in offset order, in the batch's
    * transaction, with a few statements per batch instead of a few per record. Returns what each item emits, aligned
    * with `items` (void, or a void entry: nothing); each emitted event is caused by its own item. Used instead of
@@ -146,10 +141,6 @@ export class EventProcessor {
           this.o.schema,
           decoded.map((d) => this.inboxEntry(d)),
         );
-        await this.prepare(
-          tx,
-          decoded.filter((d) => fresh.has(d.metadata.eventId)),
-        );
         const all: OutboxRecord[] = [];
         const many = new Map<Route, Decoded[]>();
         let duplicates = 0;
@@ -173,19 +164,6 @@ export class EventProcessor {
         return { duplicates };
       });
     };
-  }
-
-  /** Calls each route's prepare hook once with its events (a batch is one topic-partition: usually one route). */
-  private async prepare(tx: PoolClient, decoded: Decoded[]): Promise<void> {
-    const byHook = new Map<NonNullable<Route['prepare']>, unknown[]>();
-    for (const d of decoded) {
-      const prepare = d.route?.prepare;
-      if (!prepare) continue;
-      const list = byHook.get(prepare) ?? [];
-      list.push(d.event);
-      byHook.set(prepare, list);
-    }
-    for (const [hook, events] of byHook) await hook(tx, events as never[]);
   }
 
   private async decode(message: InboundMessage, type: EventType): Promise<Decoded> {

@@ -44,12 +44,10 @@ export function consumedTopics(def: Pick<ServiceDefinition<BaseConfig>, 'handler
 function routesOf(def: ConsumingDefinition, codec: EventCodec, log: Logger): Map<string, Route> {
   const routes = new Map<string, Route>();
   for (const [type, handler] of Object.entries(def.handlers) as [EventType, EventHandler<EventType>][]) {
-    const prep = def.prepareBatch?.[type] as Route['prepare'] | undefined;
     const many = def.batchHandlers?.[type] as BatchEventHandler<EventType> | undefined;
     const typeLog = log.child({ eventType: type }); // once per route, not once per batch
     routes.set(codec.topicOf(type), {
       type,
-      ...(prep ? { prepare: prep } : {}),
       ...(many ? { handleMany: (tx, items) => many(items, { tx, log: typeLog }) } : {}),
       handle: (event: never, ctx: HandlerContext) => {
         const child = log.child({
@@ -66,7 +64,7 @@ function routesOf(def: ConsumingDefinition, codec: EventCodec, log: Logger): Map
 }
 
 /** The record-at-a-time handler and the batch handler of the consumer runner. */
-type ConsumingDefinition = Pick<ServiceDefinition<BaseConfig>, 'handlers' | 'prepareBatch' | 'batchHandlers'>;
+type ConsumingDefinition = Pick<ServiceDefinition<BaseConfig>, 'handlers' | 'batchHandlers'>;
 
 /** Handler time is observed per event type, failed attempts included (a slow failure is still time spent). */
 function dispatchers(

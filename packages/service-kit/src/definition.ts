@@ -14,9 +14,6 @@ export type EventHandler<T extends EventType> = (
 
 export type Handlers = { [T in EventType]?: EventHandler<T> };
 
-/** Batch preparation per consumed event type (see Route.prepare): lock what the batch will touch, in order. */
-export type BatchPreparers = { [T in EventType]?: (tx: PoolClient, events: EventMap[T][]) => Promise<void> };
-
 /**
  * Handles all new events of one type in a consumed batch at once, with set-based statements (see Route.handleMany):
  * returns what each item emits, aligned with `items` (void when nothing is emitted). Must have the same effect as
@@ -55,8 +52,6 @@ export interface ServiceDefinition<C extends BaseConfig> {
    * @default config.CONSUMER_BATCH_SIZE
    */
   consumerBatchSize?: number;
-  /** Per event type, runs once per batch before its handlers (lock ordering for batched transactions). */
-  prepareBatch?: BatchPreparers;
   /** Per event type, replaces its handler on the batch path (see BatchEventHandler). */
   batchHandlers?: BatchHandlers;
   /**

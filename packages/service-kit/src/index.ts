@@ -23,7 +23,6 @@ export type {
   BackgroundTask,
   BatchEventHandler,
   BatchHandlers,
-  BatchPreparers,
   EventHandler,
   Handlers,
   RunningService,

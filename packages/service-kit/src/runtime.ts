@@ -13,7 +13,6 @@ export type {
   BackgroundTask,
   BatchEventHandler,
   BatchHandlers,
-  BatchPreparers,
   EventHandler,
   Handlers,
   RunningService,
