@@ -10,7 +10,19 @@ const typeAwareRules = {
 };
 
 module.exports = tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', '**/generated/**', 'infra/**'] },
+  // Runtime data (the broker's log directories come and go while it runs) and build output are never linted.
+  {
+    ignores: [
+      '**/dist/**',
+      '**/node_modules/**',
+      '**/generated/**',
+      'infra/**',
+      '.data/**',
+      '.logs/**',
+      '.turbo/**',
+      'coverage/**',
+    ],
+  },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],
