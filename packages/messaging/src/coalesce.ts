@@ -5,9 +5,10 @@ import type { InboundMessage } from './types';
  * one batch handler call, so one transaction, where each partition's run would have made one of its own. kafkajs
  * gives every partition's batch of a fetch to its workers at once, so at moderate rates (a record or two per
  * partition per fetch) this is what makes batches at all. Each partition's order holds: a partition has one run in
- * flight at a time, and a run's records stay in order. All or nothing, as a single run: if the group fails, each
- * run of several records is tried again on its own (a poison record fails only its partition's run), and a run that
- * still fails goes through the one-by-one path, which isolates the record.
+ * flight at a time, and a run's records stay in order; runs go in the order their first records were written. All
+ * or nothing, as a single run: if the group fails, each run of several records is tried again on its own (a poison
+ * record fails only its partition's run), and a run that still fails goes through the one-by-one path, which
+ * isolates the record.
  */
 export class Coalescer {
   private waiting: { run: InboundMessage[]; done: (handled: boolean) => void }[] = [];
@@ -26,7 +27,10 @@ export class Coalescer {
   }
 
   private async flush(): Promise<void> {
-    const group = this.waiting;
+    // Runs in the order their first records were written: events of one order on different topics (a release, then
+    // a payment) are then handled in the order they happened, as a consumer taking one partition at a time would
+    // most likely have seen them. Each run is one partition's, in offset order.
+    const group = this.waiting.sort((a, b) => a.run[0]!.timestamp - b.run[0]!.timestamp);
     this.waiting = [];
     const records = group.flatMap((g) => g.run);
     // A single record takes the one-by-one path, as it always has.
