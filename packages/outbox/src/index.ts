@@ -4,7 +4,7 @@ export { OutboxRelay, backlogQuery } from './relay';
 export type { RelayMetrics, RelayOptions, RelayStatus } from './relay';
 export { EventProcessor, beforeCommit } from './processor';
 export type { BatchItem, Emit, HandlerContext, LocalRelay, ProcessorOptions, Route } from './processor';
-export { notifyChannel, ident } from './sql';
+export { notifyChannel, ident, SESSION_OPTIONS } from './sql';
 export { outboxDdl, migrateOutbox, OUTBOX_MIGRATIONS } from './migrations';
 export { listParked, retryParked, discardParked } from './parked';
 export type { ParkedRow } from './parked';

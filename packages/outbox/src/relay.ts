@@ -5,7 +5,7 @@ import { RecordRejectedError, silentLogger } from '@orderflow/messaging';
 import { outboxLease, type Lease } from './lease';
 import { Doze } from './doze';
 import type { LocalRelay } from './processor';
-import { ident, notifyChannel } from './sql';
+import { ident, notifyChannel, SESSION_OPTIONS } from './sql';
 
 export interface RelayOptions {
   /** The service's schema; its outbox table is relayed. */
@@ -166,7 +166,11 @@ export class OutboxRelay implements LocalRelay {
 
   private async acquireLease(): Promise<boolean> {
     if (!this.session) {
-      const c = new Client({ connectionString: this.o.connectionString, application_name: `${this.o.schema}-relay` });
+      const c = new Client({
+        connectionString: this.o.connectionString,
+        application_name: `${this.o.schema}-relay`,
+        options: SESSION_OPTIONS,
+      });
       c.on('error', (e) => {
         this.lastError = e.message;
         this.doze.interrupt();

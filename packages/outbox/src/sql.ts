@@ -14,3 +14,14 @@ export function lockKey(...parts: string[]): number {
 export function notifyChannel(schema: string): string {
   return `${schema}_outbox`;
 }
+
+/**
+ * Session options (libpq `options`) of every connection that runs the platform's named prepared statements. Their
+ * tables (outbox, inbox, the notification and reservation queues) start empty and then grow by thousands of rows a
+ * minute. After five executions PostgreSQL may switch a prepared statement to a generic plan, costed with the sizes
+ * it saw then — on an empty outbox, a sequential scan — and keeps it until the next ANALYZE of the table, which
+ * never comes where autovacuum is off and comes late where it is on (measured: the relay's publish mark went to a
+ * sequential scan of the whole outbox, 10 ms per call). Custom plans are made with the table's size at each
+ * execution; the statement text is still parsed only once per connection.
+ */
+export const SESSION_OPTIONS = '-c plan_cache_mode=force_custom_plan';

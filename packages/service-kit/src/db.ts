@@ -1,12 +1,13 @@
 import path from 'node:path';
 import { Client, Pool } from 'pg';
 import { runner } from 'node-pg-migrate';
-import { migrateOutbox, ident } from '@orderflow/outbox';
+import { migrateOutbox, ident, SESSION_OPTIONS } from '@orderflow/outbox';
 import { scramVerifier } from './secrets';
 
 /**
  * A pool whose sessions resolve unqualified names in `schema` (the service's own), whatever role connects: with the
- * service role that is also its default, with an administrative role it keeps the service out of `public`.
+ * service role that is also its default, with an administrative role it keeps the service out of `public`. Its
+ * prepared statements are planned for the tables as they are at each execution (SESSION_OPTIONS).
  */
 export function createPool(connectionString: string, max: number, applicationName: string, schema?: string): Pool {
   const pool = new Pool({
@@ -14,7 +15,7 @@ export function createPool(connectionString: string, max: number, applicationNam
     max,
     application_name: applicationName,
     idleTimeoutMillis: 30000,
-    ...(schema ? { options: `-c search_path=${ident(schema)}` } : {}),
+    options: schema ? `${SESSION_OPTIONS} -c search_path=${ident(schema)}` : SESSION_OPTIONS,
   });
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', () => undefined);
