@@ -36,6 +36,8 @@ RUN --mount=type=cache,target=/root/.npm set -e \
 # Runtime: the slim Node image and the assembled app in one layer; no compilers, no npm cache, no sources, no secrets.
 FROM ${NODE_IMAGE}
 ENV NODE_ENV=production
+# V8 sized for a service (packages/ops/src/runtime.ts, SERVICE_NODE_OPTIONS; a deploy test keeps the two equal).
+ENV NODE_OPTIONS="--max-old-space-size=96 --max-semi-space-size=8"
 COPY --from=build /out/ /app/
 # Numeric uid (the image's `node` user): Kubernetes' runAsNonRoot can verify it without reading /etc/passwd.
 USER 1000:1000

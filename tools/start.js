@@ -124,7 +124,9 @@ function spawnProcess(name, file, args, extraEnv) {
 
 function serviceEnv(service, role, port) {
   const { serviceDatabaseUrl } = require(path.join(root, 'packages/service-kit/dist'));
+  const { SERVICE_NODE_OPTIONS } = require(path.join(root, 'packages/ops/dist'));
   return {
+    NODE_OPTIONS: env.NODE_OPTIONS || SERVICE_NODE_OPTIONS, // as deployed (the Dockerfile's), unless you set your own
     ORDERFLOW_ENV: 'development', // the demo: open read endpoints and the demo admin token, with a warning in the log
     DATABASE_URL: serviceDatabaseUrl(adminUrl, schemaOf(service), ''),
     DATABASE_PASSWORD_FILE: rolePassword(schemaOf(service)).file,

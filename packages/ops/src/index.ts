@@ -1,4 +1,5 @@
 export { setupTopicsAndSchemas, bootstrapDatabases, SERVICES } from './setup';
+export { SERVICE_NODE_OPTIONS } from './runtime';
 export { catalogAcls, kafkaAclsCommands } from './acls';
 export type { Acl } from './acls';
 export type { SetupOptions } from './setup';

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { bootstrapDatabases, SERVICES } from '@orderflow/ops';
+import { bootstrapDatabases, SERVICES, SERVICE_NODE_OPTIONS } from '@orderflow/ops';
 import { dbSchemaOf, serviceDatabaseUrl } from '@orderflow/service-kit';
 import { createTestDatabase, freePort, rolePassword, testEnv, uniquePrefix, waitFor } from './env';
 import { TestKafka } from './kafka';
@@ -58,6 +58,8 @@ export class Platform {
     const env = testEnv();
     return {
       PATH: process.env.PATH,
+      // As deployed (the Dockerfile's NODE_OPTIONS); SERVICE_NODE_OPTIONS replaces them for an experiment.
+      NODE_OPTIONS: process.env.SERVICE_NODE_OPTIONS ?? SERVICE_NODE_OPTIONS,
       // Production mode, as deployed: the role's password from a file, tokens for admin and personal-data reads.
       ORDERFLOW_ENV: 'production',
       DATABASE_URL: serviceDatabaseUrl(this.db.url, dbSchemaOf(s), ''),
