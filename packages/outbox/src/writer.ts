@@ -26,22 +26,21 @@ export async function appendToOutbox(
   { notify = true }: { notify?: boolean } = {},
 ): Promise<void> {
   if (records.length === 0) return;
-  // One statement takes every key's lock, in ascending order of the lock id so that writers never deadlock.
+  // Every key's lock, in ascending order of the lock id so that writers never deadlock.
   const ids = [...new Set(records.map((r) => lockKey('outbox-key', schema, r.key ?? '')))].sort((a, b) => a - b);
-  await tx.query({
-    name: 'outbox-lock',
-    text: 'SELECT count(pg_advisory_xact_lock(k::bigint)) FROM unnest($1::int[]) AS k',
-    values: [ids],
-  });
   const q = ident(schema);
   await tx.query({
     name: `outbox-append-${schema}`,
-    // WITH ORDINALITY keeps the records' order in the ids drawn (a key's events in the order they were emitted).
+    // One round trip: the locks are an aggregate joined to the rows, so all are held before the first row exists,
+    // i.e. before its id is drawn. WITH ORDINALITY keeps the records' order in the ids drawn (a key's events in the
+    // order they were emitted).
     text: `INSERT INTO ${q}.outbox (topic, message_key, payload, headers, event_id, event_type)
-       SELECT topic, message_key, payload, headers, event_id, event_type
-       FROM unnest($1::text[], $2::text[], $3::bytea[], $4::jsonb[], $5::text[], $6::text[])
-         WITH ORDINALITY AS r(topic, message_key, payload, headers, event_id, event_type, n)
-       ORDER BY n`,
+       SELECT r.topic, r.message_key, r.payload, r.headers, r.event_id, r.event_type
+       FROM (SELECT count(pg_advisory_xact_lock(k::bigint)) AS held FROM unnest($7::int[]) AS k) AS locks,
+            unnest($1::text[], $2::text[], $3::bytea[], $4::jsonb[], $5::text[], $6::text[])
+              WITH ORDINALITY AS r(topic, message_key, payload, headers, event_id, event_type, n)
+       WHERE locks.held >= 0
+       ORDER BY r.n`,
     values: [
       records.map((r) => r.topic),
       records.map((r) => r.key),
@@ -49,6 +48,7 @@ export async function appendToOutbox(
       records.map((r) => JSON.stringify(r.headers)),
       records.map((r) => r.eventId),
       records.map((r) => r.eventType),
+      ids,
     ],
   });
   if (notify)
