@@ -57,13 +57,16 @@ export async function recordNotifications(
             CASE WHEN n.failure_code IS NOT NULL THEN now() END,
             CASE WHEN n.claimed THEN now() + make_interval(secs => $13) END,
             CASE WHEN n.claimed THEN 1 ELSE 0 END
-     FROM (SELECT u.*, u.claim AND u.failure_code IS NULL
-                       AND NOT EXISTS (SELECT 1 FROM notifications p
-                                       WHERE p.order_id = u.order_id AND p.status = 'PENDING') AS claimed
+     FROM (SELECT u.*, u.claim AND u.failure_code IS NULL AND earlier.pending IS NULL AS claimed
            FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
                        $9::text[], $10::text[], $11::text[], $12::bool[])
                 WITH ORDINALITY AS u(id, order_id, template, recipient, subject, body, event_id, event_type,
-                                     correlation_id, failure_code, reason, claim, ord)) AS n
+                                     correlation_id, failure_code, reason, claim, ord)
+           -- One index probe per row to be claimed (a LATERAL with LIMIT stays a nested loop; NOT EXISTS was turned
+           -- into a hash of every pending notification, built by a scan of the table per statement).
+           LEFT JOIN LATERAL (SELECT 1 AS pending FROM notifications p
+                              WHERE u.claim AND p.order_id = u.order_id AND p.status = 'PENDING' LIMIT 1) AS earlier
+             ON true) AS n
      ORDER BY n.ord
      ON CONFLICT DO NOTHING
      RETURNING notification_id, claimed_until IS NOT NULL AS claimed`,
