@@ -4,7 +4,7 @@
  * measured order reached its terminal stage, the platform ended every phase idle (lag 0, outboxes empty), and the
  * records per order are what an order's journey writes. Timings are the benchmark's business, not a test's.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,11 +15,22 @@ const root = path.resolve(__dirname, '..', '..');
 /** A fulfilled order writes order.created, order.validated, inventory.reserved, payment.processed, order.fulfilled, notification.sent. */
 const RECORDS_PER_ORDER = 6;
 
+/**
+ * A run still going when the test ends (it timed out) is stopped: on SIGTERM the suite stops its platform. Left
+ * running, its six services went on loading the machine for the rest of the test run.
+ */
+const running = new Set<ChildProcess>();
+afterAll(() => {
+  for (const child of running) child.kill('SIGTERM');
+});
+
 function runShortForm(out: string): Promise<{ code: number | null; stderr: string }> {
   const entry = path.join(root, 'bench', 'dist', 'suite.js');
   if (!fs.existsSync(entry)) throw new Error(`${entry} missing: run npm run build`);
   const env = { ...process.env, BENCH_PROFILE: 'short', BENCH_OUT: out };
   const child = spawn(process.execPath, [entry], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  running.add(child);
+  child.on('exit', () => running.delete(child));
   let stderr = '';
   child.stderr.on('data', (b: Buffer) => (stderr = (stderr + b.toString()).slice(-20000)));
   return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stderr })));

@@ -2,7 +2,7 @@ export { appendToOutbox, claimInbox, claimInboxMany } from './writer';
 export type { OutboxRecord, InboxEntry } from './writer';
 export { OutboxRelay, backlogQuery } from './relay';
 export type { RelayMetrics, RelayOptions, RelayStatus } from './relay';
-export { EventProcessor, afterTransaction, beforeCommit } from './processor';
+export { EventProcessor, beforeCommit } from './processor';
 export type { BatchItem, Emit, HandlerContext, LocalRelay, ProcessorOptions, Route } from './processor';
 export { notifyChannel, ident, SESSION_OPTIONS } from './sql';
 export { outboxDdl, migrateOutbox, OUTBOX_MIGRATIONS } from './migrations';

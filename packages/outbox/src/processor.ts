@@ -25,26 +25,9 @@ export interface LocalRelay {
 
 /**
  * Transactions of a processor in progress: whether their commit must wake the local relay, and the work registered
- * with beforeCommit and afterTransaction.
+ * with beforeCommit.
  */
-interface OpenTransaction {
-  wakeRelay: boolean;
-  beforeCommit: (() => Promise<void>)[];
-  after: ((committed: boolean) => void)[];
-}
-const openTransactions = new WeakMap<PoolClient, OpenTransaction>();
-
-/**
- * Calls `fn` once `tx` has ended: with true after its COMMIT succeeded, with false after a rollback or a failed
- * commit (whose outcome the caller cannot know: treat it as not committed, as the consumer does when it retries). For
- * work in this process that may only start once the transaction's rows are durable, e.g. handing rows claimed in the
- * transaction to a local worker. `fn` must not throw. `tx` must be a transaction of an EventProcessor.
- */
-export function afterTransaction(tx: PoolClient, fn: (committed: boolean) => void): void {
-  const open = openTransactions.get(tx);
-  if (!open) throw new Error('afterTransaction: not a transaction of an EventProcessor');
-  open.after.push(fn);
-}
+const openTransactions = new WeakMap<PoolClient, { wakeRelay: boolean; beforeCommit: (() => Promise<void>)[] }>();
 
 /**
  * Runs `fn` in `tx` as its very last statements: after the handlers and the outbox append, right before COMMIT. For
@@ -282,15 +265,13 @@ export class EventProcessor {
   /** Runs `fn` in a transaction on a pooled connection; rolls back on any error. */
   async transaction<R>(fn: (tx: PoolClient) => Promise<R>): Promise<R> {
     const tx = await this.o.pool.connect();
-    const state: OpenTransaction = { wakeRelay: false, beforeCommit: [], after: [] };
+    const state = { wakeRelay: false, beforeCommit: [] as (() => Promise<void>)[] };
     openTransactions.set(tx, state);
-    let committed = false;
     try {
       await tx.query('BEGIN');
       const result = await fn(tx);
       for (const hook of state.beforeCommit) await hook();
       await tx.query('COMMIT');
-      committed = true;
       if (state.wakeRelay) this.localRelay?.wake();
       return result;
     } catch (err) {
@@ -299,7 +280,6 @@ export class EventProcessor {
     } finally {
       openTransactions.delete(tx);
       tx.release();
-      for (const hook of state.after) hook(committed);
     }
   }
 }

@@ -44,8 +44,6 @@ export interface DeliveryOptions {
   markEveryMs?: number;
   /** Accepted mails marked in one transaction at most. @default 50 */
   markMax?: number;
-  /** Lets the handlers of this process hand it what they decide (the worker attaches itself). */
-  handoff?: Handoff;
 }
 
 /**
@@ -56,30 +54,18 @@ export interface DeliveryOptions {
  * can never send again: only a crash between the SMTP server's acceptance and the mark resends (same Message-ID),
  * once the claim expires. A temporary failure (4xx, server away) is retried with backoff for that notification alone; a
  * permanent one (5xx, an address nodemailer cannot use) or too many temporary ones record the notification as
- * failed and announce notification.failed. Nothing here holds a Kafka partition. What the handlers of this process
- * decide while it has room comes to it already claimed (reserve / handOff), without a claim statement or a poll.
+ * failed and announce notification.failed. Nothing here holds a Kafka partition.
  */
-export class DeliveryWorker implements BackgroundTask, HandoffTarget {
+export class DeliveryWorker implements BackgroundTask {
   readonly name = 'notification-delivery';
-  private readonly o: Required<Omit<DeliveryOptions, 'handoff'>>;
+  private readonly o: Required<DeliveryOptions>;
   private running = false;
   private loop: Promise<void> | undefined;
   private readonly doze = new Doze();
-  private readonly marks: MarkQueue<Accepted>;
-  private readonly lanes: Lanes<DueNotification>;
-  /** Local queue bound: claimed notifications queued or in flight at most (a claim runs out while one waits). */
-  private readonly limit: number;
-  /** Places promised to transactions that insert notifications claimed for this worker (handOff), not yet ended. */
-  private reserved = 0;
-  /** Whether due notifications may wait in the table unclaimed: a wake then claims; otherwise it has nothing to do. */
-  private unclaimedInTable = true;
   private delivered = 0;
   private failed = 0;
   private retried = 0;
   private markTransactions = 0;
-  /** Notifications taken from the table by claimDue, and handed over by this process's handlers without one. */
-  private claimedFromTable = 0;
-  private handedOff = 0;
   private lastError: string | undefined;
   private readonly window = new WindowSamples();
 
@@ -95,53 +81,6 @@ export class DeliveryWorker implements BackgroundTask, HandoffTarget {
       markMax: 50,
       ...opts,
     };
-    this.limit = this.o.concurrency * 4;
-    this.marks = new MarkQueue<Accepted>({
-      max: this.o.markMax,
-      everyMs: this.o.markEveryMs,
-      mark: (group) => this.markDelivered(group),
-    });
-    this.lanes = new Lanes(
-      this.o.concurrency,
-      (n: DueNotification) => n.orderId,
-      (n: DueNotification) =>
-        this.deliver(n).catch((err) => {
-          // The failure could not be recorded (database away): the claim expires and the mail is tried again.
-          this.lastError = errorMessage(err);
-          this.o.log.error({ err: this.lastError, notificationId: n.notificationId }, 'notification delivery failed');
-        }),
-    );
-    opts.handoff?.attach(this);
-  }
-
-  /** The claim a notification inserted for this worker carries (handOff): the same as claimDue's. */
-  get claimMs(): number {
-    return this.o.claimMs;
-  }
-
-  /**
-   * Promises places in the local queue to a transaction that is about to insert notifications already claimed for
-   * this worker; returns how many of `wanted` it may claim (none unless running). Every promise ends with handOff.
-   */
-  reserve(wanted: number): number {
-    if (!this.running) return 0;
-    const n = Math.max(0, Math.min(wanted, this.limit - this.lanes.size - this.reserved));
-    this.reserved += n;
-    return n;
-  }
-
-  /**
-   * Ends a reservation: the places go back, and if the transaction committed, the notifications it inserted claimed
-   * join the lanes (in decision order) without a claim round trip. `unclaimed`: it also left due notifications in
-   * the table for the next claim (no room, or an earlier one of the same order still pending).
-   */
-  handOff(reservation: number, committed: boolean, claimed: readonly DueNotification[], unclaimed: boolean): void {
-    this.reserved -= reservation;
-    if (!committed) return;
-    if (unclaimed) this.unclaimedInTable = true;
-    if (claimed.length === 0) return;
-    this.handedOff += claimed.length;
-    this.lanes.push(claimed);
   }
 
   start(): void {
@@ -156,9 +95,8 @@ export class DeliveryWorker implements BackgroundTask, HandoffTarget {
     await this.loop;
   }
 
-  /** After a consumer commit: claims only if that (or an earlier) commit left notifications in the table. */
   wake(): void {
-    if (this.unclaimedInTable) this.doze.signal();
+    this.doze.signal();
   }
 
   async health() {
@@ -172,8 +110,6 @@ export class DeliveryWorker implements BackgroundTask, HandoffTarget {
       failed: this.failed,
       retried: this.retried,
       markTransactions: this.markTransactions,
-      claimedFromTable: this.claimedFromTable,
-      handedOff: this.handedOff,
       markWindowMs: { p50: this.window.percentile(50), p99: this.window.percentile(99), max: this.window.max },
       ...(this.lastError ? { lastError: this.lastError } : {}),
     };
@@ -198,36 +134,43 @@ export class DeliveryWorker implements BackgroundTask, HandoffTarget {
    * (MarkQueue) as they come. At stop, the sends in flight finish and every accepted mail is marked.
    */
   private async run(): Promise<void> {
-    const { lanes, limit } = this;
+    const limit = this.o.concurrency * 4;
+    const marks = new MarkQueue<Accepted>({
+      max: this.o.markMax,
+      everyMs: this.o.markEveryMs,
+      mark: (group) => this.markDelivered(group),
+    });
+    const lanes = new Lanes(
+      this.o.concurrency,
+      (n: DueNotification) => n.orderId,
+      (n: DueNotification) =>
+        this.deliver(n, marks).catch((err) => {
+          // The failure could not be recorded (database away): the claim expires and the mail is tried again.
+          this.lastError = errorMessage(err);
+          this.o.log.error({ err: this.lastError, notificationId: n.notificationId }, 'notification delivery failed');
+        }),
+    );
     while (this.running) {
       try {
-        const room = limit - lanes.size - this.reserved;
+        const room = limit - lanes.size;
         if (room < this.o.concurrency) {
-          // Full: wait for sends to finish; or the room is promised to deciding transactions, whose hand-over fills
-          // it (then never wait on the lanes here: they are not full, and that wait would not wait at all).
-          if (lanes.size > limit - this.o.concurrency) await lanes.below(limit - this.o.concurrency);
-          else await this.sleep(this.o.pollMs);
+          await lanes.below(limit - this.o.concurrency);
           continue;
         }
-        // Cleared before the claim reads the table: a commit that leaves rows after it sets it again.
-        this.unclaimedInTable = false;
         const due = await claimDue(this.o.pool, room, this.o.claimMs);
-        this.claimedFromTable += due.length;
         lanes.push(due);
-        if (due.length === room) this.unclaimedInTable = true;
-        else await this.sleep(this.o.pollMs);
+        if (due.length < room) await this.sleep(this.o.pollMs);
       } catch (err) {
-        this.unclaimedInTable = true;
         this.lastError = errorMessage(err);
         this.o.log.error({ err: this.lastError }, 'notification delivery round failed; retrying');
         await this.sleep(Math.max(this.o.pollMs, 1000));
       }
     }
     await lanes.drain();
-    await this.marks.flush();
+    await marks.flush();
   }
 
-  private async deliver(n: DueNotification): Promise<void> {
+  private async deliver(n: DueNotification, marks: MarkQueue<Accepted>): Promise<void> {
     try {
       await this.o.mailer.send({
         to: n.recipient,
@@ -239,7 +182,7 @@ export class DeliveryWorker implements BackgroundTask, HandoffTarget {
       await this.failedAttempt(n, err);
       return;
     }
-    this.marks.add({ n, acceptedAt: Date.now() });
+    marks.add({ n, acceptedAt: Date.now() });
   }
 
   /**
@@ -363,30 +306,6 @@ export class DeliveryWorker implements BackgroundTask, HandoffTarget {
 
   private sleep(ms: number): Promise<void> {
     return this.running ? this.doze.sleep(ms) : Promise.resolve();
-  }
-}
-
-/** What the deciding handlers see of the delivery worker of their process (see handOff). */
-export interface HandoffTarget {
-  readonly claimMs: number;
-  reserve(wanted: number): number;
-  handOff(reservation: number, committed: boolean, claimed: readonly DueNotification[], unclaimed: boolean): void;
-}
-
-/**
- * Connects the handlers that decide notifications to the delivery worker of the same process, which is made later
- * (background tasks are built from the running service's resources). Until one is attached, everything decided is
- * left in the table for the worker's claim, as with no worker in this process.
- */
-export class Handoff {
-  private target: HandoffTarget | undefined;
-
-  attach(target: HandoffTarget): void {
-    this.target = target;
-  }
-
-  get worker(): HandoffTarget | undefined {
-    return this.target;
   }
 }
 

@@ -1,9 +1,8 @@
 import type { EventMap, EventMetadata, EventType } from '@orderflow/contracts';
-import { afterTransaction, type Emit } from '@orderflow/outbox';
+import type { Emit } from '@orderflow/outbox';
 import type { BatchEventHandler, EventHandler, Logger } from '@orderflow/service-kit';
 import type { PoolClient } from 'pg';
-import { recordNotifications, type DueNotification, type NotificationRecord } from './db/notifications';
-import type { Handoff } from './delivery';
+import { recordNotifications, type NotificationRecord } from './db/notifications';
 import { CHANNEL, decide, type Decision } from './domain/notification';
 import type { Email } from './domain/templates';
 
@@ -33,47 +32,14 @@ interface Triggered {
  *
  * An address that cannot receive mail is a business outcome, not a poison message: the notification is recorded as
  * failed at once and notification.failed is announced with the decision. Returns what each notice emits, aligned.
- *
- * With a delivery worker in this process, as many notifications as it has room for are inserted already claimed for
- * it and join its lanes once the transaction committed: no claim round trip, no wait for a poll.
  */
-async function notifyAll(
-  tx: PoolClient,
-  log: Logger,
-  handoff: Handoff,
-  triggered: readonly Triggered[],
-): Promise<Emit[][]> {
+async function notifyAll(tx: PoolClient, log: Logger, triggered: readonly Triggered[]): Promise<Emit[][]> {
   const decided = triggered.map(({ notice, metadata }) => ({
     notice,
     metadata,
     decision: decide(metadata.eventId, notice.recipient),
   }));
-  const worker = handoff.worker;
-  const deliverable = decided.filter((d) => !d.decision.undeliverable).length;
-  const reservation = worker?.reserve(deliverable) ?? 0;
-  const records = decided.map(recordOf);
-  let claims = reservation;
-  for (const r of records) {
-    if (r.failed || claims === 0) continue;
-    claims -= 1;
-    r.claim = true;
-  }
-  let recorded: Awaited<ReturnType<typeof recordNotifications>>;
-  try {
-    recorded = await recordNotifications(tx, records, worker?.claimMs);
-  } catch (err) {
-    worker?.handOff(reservation, false, [], false);
-    throw err;
-  }
-  if (worker) {
-    const claimed: DueNotification[] = records
-      .filter((r) => recorded.claimed.has(r.notificationId))
-      .map((r) => ({ ...r, attempts: 1 }));
-    const unclaimed = records.some((r) => !r.failed && recorded.fresh.has(r.notificationId) && !r.claim);
-    const leftInTable = unclaimed || claimed.length < records.filter((r) => r.claim).length;
-    afterTransaction(tx, (committed) => worker.handOff(reservation, committed, claimed, leftInTable));
-  }
-  const fresh = recorded.fresh;
+  const fresh = await recordNotifications(tx, decided.map(recordOf));
   let undeliverable = 0;
   const emitted = decided.map(({ notice, decision }): Emit[] => {
     const { notificationId, undeliverable: reason } = decision;
@@ -107,7 +73,7 @@ async function notifyAll(
 }
 
 function recordOf({ notice, metadata, decision }: Triggered & { decision: Decision }) {
-  const record: NotificationRecord & { claim?: boolean } = {
+  const record: NotificationRecord = {
     notificationId: decision.notificationId,
     orderId: notice.orderId,
     recipient: decision.recipient,
@@ -122,17 +88,16 @@ function recordOf({ notice, metadata, decision }: Triggered & { decision: Decisi
 
 /** The record-at-a-time handler of an event type (fallback path and single records). */
 export const notifyOne =
-  <T extends EventType>(noticeOf: NoticeOf<T>, handoff: Handoff): EventHandler<T> =>
+  <T extends EventType>(noticeOf: NoticeOf<T>): EventHandler<T> =>
   async (event, { tx, log, metadata }) =>
-    (await notifyAll(tx, log, handoff, [{ notice: noticeOf(event), metadata }]))[0];
+    (await notifyAll(tx, log, [{ notice: noticeOf(event), metadata }]))[0];
 
 /** The set-based handler of an event type: every new event of a consumed batch in one statement. */
 export const notifyMany =
-  <T extends EventType>(noticeOf: NoticeOf<T>, handoff: Handoff): BatchEventHandler<T> =>
+  <T extends EventType>(noticeOf: NoticeOf<T>): BatchEventHandler<T> =>
   (items, { tx, log }) =>
     notifyAll(
       tx,
       log,
-      handoff,
       items.map(({ event, metadata }) => ({ notice: noticeOf(event), metadata })),
     );

@@ -8,7 +8,7 @@ import { onOrderRejected } from './handlers/order-rejected';
 import { onPaymentFailed } from './handlers/payment-failed';
 import { onPaymentRefunded } from './handlers/payment-refunded';
 import { routes } from './http';
-import { DeliveryWorker, Handoff } from './delivery';
+import { DeliveryWorker } from './delivery';
 import { createMailer, type Mailer } from './mailer';
 import { notifyMany, notifyOne, type NoticeOf } from './notify';
 
@@ -27,12 +27,12 @@ const NOTICES: { [T in EventType]?: NoticeOf<T> } = {
  * One record at a time and whole batches go through the same set-based decision: a batch records all its
  * notifications with one statement, whatever its size.
  */
-function consumers(handoff: Handoff): { handlers: Handlers; batchHandlers: BatchHandlers } {
+function consumers(): { handlers: Handlers; batchHandlers: BatchHandlers } {
   const handlers: Record<string, unknown> = {};
   const batchHandlers: Record<string, unknown> = {};
   for (const [type, noticeOf] of Object.entries(NOTICES) as [EventType, NoticeOf<EventType>][]) {
-    handlers[type] = notifyOne(noticeOf, handoff);
-    batchHandlers[type] = notifyMany(noticeOf, handoff);
+    handlers[type] = notifyOne(noticeOf);
+    batchHandlers[type] = notifyMany(noticeOf);
   }
   return { handlers: handlers as Handlers, batchHandlers: batchHandlers as BatchHandlers };
 }
@@ -42,17 +42,14 @@ function consumers(handoff: Handoff): { handlers: Handlers; batchHandlers: Batch
  * decided. main.ts runs it; tests run it in-process and pass their own mailer so they can close its connections.
  */
 export function notification(config: Config, mailer: Mailer = createMailer(config)): ServiceDefinition<Config> {
-  // The handlers hand what they decide to the delivery worker of this process (made with the running service).
-  const handoff = new Handoff();
   return {
     name: SERVICE_NAME,
     config,
     migrationsDir: path.join(__dirname, '..', 'migrations'),
-    ...consumers(handoff),
+    ...consumers(),
     routes,
     background: ({ pool, processor, log }) => [
       new DeliveryWorker({
-        handoff,
         pool,
         processor,
         mailer,

@@ -5,8 +5,7 @@
  *    one is recorded as failed and announced, never dead-lettered;
  *  - a mailbox that answers 452 (temporarily full) is retried with backoff on its own while other customers' mail
  *    keeps going, and is delivered once when it accepts again; one that keeps answering 452 is given up (GAVE_UP);
- *  - a mailbox refused for good (550) is recorded as failed (REJECTED) and announced;
- *  - what the handlers decide goes to the worker of their process already claimed, without a claim statement.
+ *  - a mailbox refused for good (550) is recorded as failed (REJECTED) and announced.
  */
 import type { NotificationFailed } from '@orderflow/contracts';
 import { runService } from '@orderflow/service-kit';
@@ -23,8 +22,6 @@ const c = componentTest('notification', async (env, self) => {
   const config = readConfig({
     ...env,
     SMTP_PORT: String(sink.port),
-    // The worker's loop goes round often: a batch's transaction always finds it awake (see the room test).
-    NOTIFY_POLL_MS: '10',
     NOTIFY_RETRY_BASE_MS: '200',
     NOTIFY_RETRY_MAX_MS: '1000',
     NOTIFY_MAX_ATTEMPTS: '6',
@@ -39,55 +36,9 @@ const failedFor = async (orderId: string): Promise<NotificationFailed[]> =>
   (await tk.events('notification.failed')).filter((e) => e.orderId === orderId);
 const delivery = async () =>
   (await getJson(c.port, '/health/ready')).body.checks.find((x: { name: string }) => x.name === 'notification-delivery')
-    .detail as { markTransactions: number; delivered: number; handedOff: number; claimedFromTable: number };
+    .detail as { markTransactions: number; delivered: number };
 const historyOf = async (orderId: string) =>
   (await getJson(c.port, `/notifications?orderId=${encodeURIComponent(orderId)}`)).body.notifications;
-
-// First: a notification another test left to retry would be claimed from the table meanwhile.
-it('mails decided in this process go to its worker already claimed: none is claimed from the table, each goes once', async () => {
-  const before = await delivery();
-  const orders = Array.from({ length: 12 }, () => anOrderFulfilled());
-  await tk.publishMany('order.fulfilled', orders);
-  const after = await waitFor(
-    async () => {
-      const d = await delivery();
-      return d.delivered - before.delivered >= orders.length && d;
-    },
-    { description: 'every mail marked sent' },
-  );
-  expect(after.handedOff - before.handedOff).toBe(orders.length);
-  expect(after.claimedFromTable - before.claimedFromTable).toBe(0);
-  for (const o of orders) expect(mailsTo(sink.mails, o.customer.email)).toHaveLength(1);
-  const ids = new Set(orders.map((o) => o.orderId));
-  const sent = await waitFor(
-    async () => {
-      const s = (await tk.events('notification.sent')).filter((e) => ids.has(e.orderId));
-      return s.length >= orders.length && s;
-    },
-    { description: 'notification.sent for every mail' },
-  );
-  expect(sent).toHaveLength(orders.length);
-  for (const o of orders) expect(await historyOf(o.orderId)).toEqual([expect.objectContaining({ status: 'SENT' })]);
-});
-
-it("a batch larger than the worker's room: what fits is handed over, the rest claimed from the table, each once", async () => {
-  // NOTIFY_CONCURRENCY 8: 32 places. A transaction holding most of them once made the worker's loop spin (the
-  // event loop never came back to commit it): the service stopped answering, and no mail went out.
-  const before = await delivery();
-  const orders = Array.from({ length: 60 }, () => anOrderFulfilled());
-  await tk.publishMany('order.fulfilled', orders);
-  const after = await waitFor(
-    async () => {
-      const d = await delivery();
-      return d.delivered - before.delivered >= orders.length && d;
-    },
-    { description: 'every mail marked sent' },
-  );
-  const handedOff = after.handedOff - before.handedOff;
-  expect(handedOff).toBeGreaterThan(0);
-  expect(handedOff + after.claimedFromTable - before.claimedFromTable).toBe(orders.length);
-  for (const o of orders) expect(mailsTo(sink.mails, o.customer.email)).toHaveLength(1);
-});
 
 it('a batch with an undeliverable address: each good mail once, the bad one failed and announced', async () => {
   const good = Array.from({ length: 30 }, () => anOrderFulfilled());

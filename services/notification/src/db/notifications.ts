@@ -24,52 +24,27 @@ export interface NotificationRecord extends NewNotification {
   failed?: { code: FailureCode; reason: string };
 }
 
-/** A decision to notify as recorded: whether it was new, and whether it was inserted claimed (see recordNotifications). */
-export interface Recorded {
-  /** Ids that were new; an event that already has a notification is left as it is. */
-  fresh: Set<string>;
-  /** Of those, the ones inserted claimed for the caller's delivery worker. */
-  claimed: Set<string>;
-}
-
 /**
  * Records decisions to notify, in the consumed events' transaction, with one statement however many there are.
- * An event that already has a notification (the UNIQUE trigger key, and the id derived from it) is left as it is.
- * Nothing is sent here; the delivery worker sends after the commit.
- *
- * A row with `claim` set is inserted already claimed for `claimMs`, as claimDue would claim it, so that the worker
- * of this process can take it straight after the commit; unless another notification of its order is still pending
- * (an earlier mail of the order goes first: it is left unclaimed, for claimDue, which keeps the order).
+ * Returns the ids that were new: an event that already has a notification (the UNIQUE trigger key, and the id
+ * derived from it) is left as it is. Nothing is sent here; the delivery worker sends after the commit.
  */
-export async function recordNotifications(
-  tx: ClientBase,
-  rows: readonly (NotificationRecord & { claim?: boolean })[],
-  claimMs = 0,
-): Promise<Recorded> {
-  if (rows.length === 0) return { fresh: new Set(), claimed: new Set() };
+export async function recordNotifications(tx: ClientBase, rows: readonly NotificationRecord[]): Promise<Set<string>> {
+  if (rows.length === 0) return new Set();
   const col = <K extends keyof NewNotification>(k: K) => rows.map((n) => n[k]);
   const r = await tx.query(
     `INSERT INTO notifications (notification_id, order_id, template, recipient, subject, body, triggered_by_event_id,
-                                triggered_by_type, correlation_id, status, failure_code, last_error, failed_at,
-                                claimed_until, attempts)
+                                triggered_by_type, correlation_id, status, failure_code, last_error, failed_at)
      SELECT n.id, n.order_id, n.template, n.recipient, n.subject, n.body, n.event_id, n.event_type, n.correlation_id,
             CASE WHEN n.failure_code IS NULL THEN 'PENDING' ELSE 'FAILED' END, n.failure_code, n.reason,
-            CASE WHEN n.failure_code IS NOT NULL THEN now() END,
-            CASE WHEN n.claimed THEN now() + make_interval(secs => $13) END,
-            CASE WHEN n.claimed THEN 1 ELSE 0 END
-     FROM (SELECT u.*, u.claim AND u.failure_code IS NULL AND earlier.pending IS NULL AS claimed
-           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-                       $9::text[], $10::text[], $11::text[], $12::bool[])
-                WITH ORDINALITY AS u(id, order_id, template, recipient, subject, body, event_id, event_type,
-                                     correlation_id, failure_code, reason, claim, ord)
-           -- One index probe per row to be claimed (a LATERAL with LIMIT stays a nested loop; NOT EXISTS was turned
-           -- into a hash of every pending notification, built by a scan of the table per statement).
-           LEFT JOIN LATERAL (SELECT 1 AS pending FROM notifications p
-                              WHERE u.claim AND p.order_id = u.order_id AND p.status = 'PENDING' LIMIT 1) AS earlier
-             ON true) AS n
+            CASE WHEN n.failure_code IS NOT NULL THEN now() END
+     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+                 $9::text[], $10::text[], $11::text[])
+          WITH ORDINALITY AS n(id, order_id, template, recipient, subject, body, event_id, event_type, correlation_id,
+                               failure_code, reason, ord)
      ORDER BY n.ord
      ON CONFLICT DO NOTHING
-     RETURNING notification_id, claimed_until IS NOT NULL AS claimed`,
+     RETURNING notification_id`,
     [
       col('notificationId'),
       col('orderId'),
@@ -82,17 +57,9 @@ export async function recordNotifications(
       col('correlationId'),
       rows.map((n) => n.failed?.code ?? null),
       rows.map((n) => n.failed?.reason ?? null),
-      rows.map((n) => n.claim === true),
-      claimMs / 1000,
     ],
   );
-  const fresh = new Set<string>();
-  const claimed = new Set<string>();
-  for (const row of r.rows as { notification_id: string; claimed: boolean }[]) {
-    fresh.add(row.notification_id);
-    if (row.claimed) claimed.add(row.notification_id);
-  }
-  return { fresh, claimed };
+  return new Set(r.rows.map((row) => row.notification_id as string));
 }
 
 /**
