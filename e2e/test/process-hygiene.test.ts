@@ -1,13 +1,15 @@
 /**
  * Process hygiene of `npm start` and of a service process: a second npm start fails clearly instead of reporting
  * the first one's services as its own; a signal to npm start's process (not only Ctrl-C in a terminal) leaves no
- * process behind; a supervised service goes down with its supervisor, even after a kill -9 of it; a service that
- * cannot bind its HTTP port exits non-zero.
+ * process behind; its service processes run with the platform's V8 settings; a supervised service goes down with
+ * its supervisor, even after a kill -9 of it; a service that cannot bind its HTTP port exits non-zero.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { SERVICE_NODE_OPTIONS } from '@orderflow/ops';
 import { createTestDatabase, freePort, testEnv, uniquePrefix, waitFor } from '@orderflow/testing';
 
 const root = path.resolve(__dirname, '..', '..');
@@ -43,6 +45,26 @@ async function ready(p: { output(): string; exited: Promise<number | null> }) {
   if (!p.output().includes('services ready'))
     throw new Error(`npm start did not get ready:\n${p.output().slice(-3000)}`);
 }
+/** The direct children of a process (Linux /proc): command line and environment. */
+function childrenOf(ppid: number): { cmd: string; env: Map<string, string> }[] {
+  return fs
+    .readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .flatMap((pid) => {
+      try {
+        const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+        // "pid (comm) state ppid …": comm may hold spaces, so read after its closing parenthesis.
+        if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) !== ppid) return [];
+        const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
+        const vars = fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter(Boolean);
+        const env = new Map(vars.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+        return [{ cmd, env }];
+      } catch {
+        return []; // gone meanwhile
+      }
+    });
+}
+
 const portsOf = (base: number) => [0, 1, 2, 3, 4, 5].flatMap((i) => [base + i, base + 100 + i]);
 
 describe('npm start', () => {
@@ -62,6 +84,7 @@ describe('npm start', () => {
       TOPIC_PREFIX: prefix,
       START_LOCK_FILE: lock,
       DEMO_RATE: '2',
+      NODE_OPTIONS: '', // not the test runner's: npm start's own default applies
     };
     return { env, ...run('tools/start.js', env) };
   }
@@ -71,6 +94,14 @@ describe('npm start', () => {
     const base = await freeBase();
     const first = await startPlatform(base, lock, uniquePrefix('start'));
     await ready(first);
+    // Six workers and six relays, each with the V8 settings the image sets (SERVICE_NODE_OPTIONS).
+    const services = childrenOf(first.child.pid!).filter((p) => /services\/[a-z-]+\/dist\/main\.js/.test(p.cmd));
+    expect(services).toHaveLength(12);
+    for (const p of services)
+      expect({ cmd: p.cmd, NODE_OPTIONS: p.env.get('NODE_OPTIONS') }).toEqual({
+        cmd: p.cmd,
+        NODE_OPTIONS: SERVICE_NODE_OPTIONS,
+      });
 
     const second = run('tools/start.js', { ...first.env, BASE_PORT: String(await freeBase()) });
     expect(await second.exited).toBe(1);
