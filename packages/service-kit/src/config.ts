@@ -46,6 +46,8 @@ export const baseConfigSchema = z.object({
   PARTITIONS_CONCURRENCY: z.coerce.number().int().positive().default(3),
   /** Consecutive records of a partition handled in one database transaction (1 = one at a time). */
   CONSUMER_BATCH_SIZE: z.coerce.number().int().positive().max(1000).default(100),
+  /** Handled records' offsets are committed together at most this often (a crash redelivers at most this much). */
+  CONSUMER_COMMIT_INTERVAL_MS: z.coerce.number().int().positive().max(60000).default(250),
   HTTP_PORT: z.coerce.number().int().min(0).max(65535),
   HTTP_HOST: z.string().default('0.0.0.0'),
   /** all: consumer + relay + HTTP; worker: consumer + HTTP; relay: relay + HTTP. */

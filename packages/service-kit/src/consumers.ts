@@ -30,6 +30,7 @@ export function buildConsumer<C extends BaseConfig>(
     maxBatchSize: def.consumerBatchSize ?? config.CONSUMER_BATCH_SIZE,
     deadLetterProducer: r.producer,
     partitionsConsumedConcurrently: config.PARTITIONS_CONCURRENCY,
+    commitIntervalMs: config.CONSUMER_COMMIT_INTERVAL_MS,
     logger: r.log,
     observer: consumerObserver(m),
   });

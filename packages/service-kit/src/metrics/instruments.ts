@@ -6,7 +6,7 @@ import { FAST_BUCKETS, SLOW_BUCKETS, metricCounter, metricGauge, metricHistogram
  * (ops/prometheus/rules.yml, ops/grafana/orderflow.json, README). */
 export function platformInstruments() {
   return {
-    processed: metricCounter('orderflow_consumer_processed_total', 'Records handled and committed.', ['topic']),
+    processed: metricCounter('orderflow_consumer_processed_total', 'Records handled (offsets committed within the commit interval).', ['topic']),
     retried: metricCounter(
       'orderflow_consumer_retried_total',
       'Failed attempts that will be retried; infrastructure="true" when a dependency (database, broker) failed.',
@@ -16,6 +16,11 @@ export function platformInstruments() {
       'orderflow_consumer_dead_lettered_total',
       'Records sent to a dead-letter topic, by error code.',
       ['topic', 'code'],
+    ),
+    commits: metricCounter(
+      'orderflow_consumer_offset_commits_total',
+      'Offset commit requests (resolved offsets of all partitions, at most every commit interval); outcome="failed" means redelivery.',
+      ['outcome'],
     ),
     handlerSeconds: metricHistogram(
       'orderflow_handler_duration_seconds',
@@ -61,6 +66,7 @@ export function consumerObserver(m: PlatformInstruments): ConsumerObserver {
     processed: (topic, n) => m.processed.inc({ topic }, n),
     retried: (topic, kind, infrastructure) => m.retried.inc({ topic, kind, infrastructure: String(infrastructure) }),
     deadLettered: (topic, code) => m.deadLettered.inc({ topic, code }),
+    committed: (ok) => m.commits.inc({ outcome: ok ? 'ok' : 'failed' }),
   };
 }
 
