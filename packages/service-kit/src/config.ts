@@ -30,6 +30,8 @@ export const baseConfigSchema = z.object({
     .regex(/^[a-z_][a-z0-9_]*$/)
     .optional(),
   DB_POOL_MAX: z.coerce.number().int().positive().default(10),
+  /** How often the service gathers statistics of its tables that changed enough (statistics.ts); 0: never. */
+  DB_ANALYZE_INTERVAL_MS: z.coerce.number().int().min(0).default(10000),
   KAFKA_BROKERS: z
     .string()
     .default('127.0.0.1:9092')

@@ -7,6 +7,7 @@ import { BackgroundMetrics, labelProcess, platformInstruments, registry } from '
 import { buildRelay } from './relay';
 import { closeResources, openResources, type Resources } from './resources';
 import { closeServer, exitOnSignals, shutdownPath } from './shutdown';
+import { tableStatisticsTask } from './statistics';
 import { initTracing, shutdownTracing } from './tracing';
 
 export type {
@@ -33,6 +34,9 @@ export async function runService<C extends BaseConfig>(def: ServiceDefinition<C>
   const instruments = platformInstruments();
   const r = await openResources(def);
   const tasks = config.ROLE !== 'relay' ? (def.background?.(r.deps) ?? []) : [];
+  if (config.ROLE !== 'relay' && config.DB_ANALYZE_INTERVAL_MS > 0) {
+    tasks.push(tableStatisticsTask(r.pool, r.schema, config.DB_ANALYZE_INTERVAL_MS, r.log));
+  }
   const consumer = buildConsumer(def, r, instruments, () => {
     for (const t of tasks) t.wake?.(); // a committed transaction may have left them work
   });
