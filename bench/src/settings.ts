@@ -32,7 +32,9 @@ export interface Settings {
 
 const FULL = {
   repeat: 1,
-  warmupS: 10,
+  // Long enough for V8 to optimise the services' hot paths: measured at 50 orders/s, 3,000 orders of warm-up instead
+  // of 600 cut the services' CPU per order by a quarter and created → fulfilled p50 from about 200 to 115 ms.
+  warmupS: 30,
   pacedRates: '100,500',
   pacedS: 25,
   sustainedRate: 1000,
