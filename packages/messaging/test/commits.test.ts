@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import net from 'node:net';
-import { Kafka } from 'kafkajs';
+import { Kafka, logLevel } from 'kafkajs';
 import { ConsumerRunner } from '@orderflow/messaging';
 import { testEnv, waitFor } from '@orderflow/testing';
 import { bodyOf, createHarness, type Harness } from './harness';
@@ -17,6 +17,7 @@ function countingKafka(counts: Map<number, number>): Kafka {
   return new Kafka({
     clientId: 'commits-test',
     brokers: testEnv().brokers,
+    logLevel: logLevel.NOTHING,
     socketFactory: ({ host, port, onConnect }) => {
       const socket = net.connect({ host, port }, onConnect);
       const write = socket.write.bind(socket) as (...args: unknown[]) => boolean;

@@ -97,13 +97,14 @@ it('answers HTTP errors as JSON: 404 unknown order, 404 unknown route', async ()
   expect((await getJson(c.port, '/nothing-here')).status).toBe(404);
 });
 
-it('reports ready with database, broker, consumer and relay checks', async () => {
+it('reports ready with database, broker, consumer, table statistics and relay checks', async () => {
   const { status, body } = await getJson(c.port, '/health/ready');
   expect(status).toBe(200);
   expect(body.checks.map((c: { name: string; ok: boolean }) => [c.name, c.ok])).toEqual([
     ['postgres', true],
     ['kafka', true],
     ['consumer', true],
+    ['table-statistics', true],
     ['outbox-relay', true],
   ]);
 });
