@@ -3,6 +3,7 @@ import { classify, errorCode, errorMessage } from '@orderflow/errors';
 import { deadLetterRecord } from './dead-letter';
 import { toInbound } from './kafka';
 import { Coalescer } from './coalesce';
+import { OffsetCommits } from './commits';
 import { startKeepAlive } from './keep-alive';
 import type { EventProducer } from './producer';
 import { RecordFailures, type StalledPartition } from './stalls';
@@ -70,10 +71,8 @@ export interface ConsumerRunnerOptions {
   /** @default 1000 (heartbeats are also sent while a handler runs, at this interval) */
   heartbeatIntervalMs?: number;
   /**
-   * Resolved offsets are committed together at most this often (and when the consumer stops or its group starts
-   * rebalancing), one request for all of the consumer's partitions. kafkajs's own auto-commit sends one after every
-   * partition's batch: measured, ten offset commits per order at 50 orders/s, the broker's most frequent request.
-   * A crash redelivers at most this much (the inbox makes a redelivery a no-op). @default 250
+   * Resolved offsets are committed together at most this often, and when the consumer stops or its group starts
+   * rebalancing (see OffsetCommits). A crash redelivers at most this much. @default 250
    */
   commitIntervalMs?: number;
   observer?: ConsumerObserver;
@@ -125,9 +124,7 @@ export class ConsumerRunner {
   private groupJoins = 0;
   private readonly failures = new RecordFailures();
   private readonly resumeTimers = new Set<NodeJS.Timeout>();
-  /** Commits the current kafkajs consumer's resolved offsets (set by each batch); false: nothing to commit. */
-  private committer: (() => Promise<boolean>) | undefined;
-  private commitTimer: NodeJS.Timeout | undefined;
+  private readonly commits: OffsetCommits;
   private recoveryTimer: NodeJS.Timeout | undefined;
   /** Groups the runs of records that partitions hand over together (see Coalescer); none without a batch handler. */
   private readonly coalescer: Coalescer | undefined;
@@ -153,6 +150,7 @@ export class ConsumerRunner {
       observer: {},
       ...opts,
     };
+    this.commits = new OffsetCommits(this.o.commitIntervalMs, (ok) => this.o.observer.committed?.(ok), this.o.logger);
     this.consumer = this.createConsumer();
     const batchHandler = this.o.batchHandler;
     this.coalescer = batchHandler
@@ -190,7 +188,7 @@ export class ConsumerRunner {
     });
     // Partitions may move to another member: hand over what was handled here (members of the current generation
     // may still commit while the group prepares to rebalance). Best effort: what is not committed is redelivered.
-    consumer.on(consumer.events.REBALANCING, () => void this.commitNow());
+    consumer.on(consumer.events.REBALANCING, () => void this.commits.now());
     consumer.on(consumer.events.CRASH, (e) => {
       this.lastError = String(e.payload.error?.message ?? e.payload.error);
       this.o.logger.error({ err: this.lastError, restart: e.payload.restart }, 'consumer crashed');
@@ -217,7 +215,7 @@ export class ConsumerRunner {
     const dead = this.consumer;
     await dead.disconnect().catch(() => undefined);
     this.clearResumeTimers(); // a fresh consumer has no paused partitions
-    this.committer = undefined; // the dead consumer's offsets are redelivered
+    this.commits.forget(); // the dead consumer's offsets are redelivered
     this.consumer = this.createConsumer();
     try {
       await this.run();
@@ -256,7 +254,7 @@ export class ConsumerRunner {
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: [...this.o.topics], fromBeginning: this.o.fromBeginning });
     await this.consumer.run({
-      // Offsets are committed by commitSoon/commitNow, not after every partition's batch (see commitIntervalMs).
+      // Offsets are committed by OffsetCommits, not after every partition's batch.
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.o.partitionsConsumedConcurrently,
@@ -272,30 +270,10 @@ export class ConsumerRunner {
     clearTimeout(this.recoveryTimer);
     this.clearResumeTimers();
     // What was handled is committed before the group is left; a batch still in flight commits when it ends.
-    await this.commitNow();
+    await this.commits.now();
     await this.consumer.disconnect();
-    clearTimeout(this.commitTimer);
-    this.commitTimer = undefined;
+    this.commits.stop();
     this.currentState = 'stopped';
-  }
-
-  /** Commits every resolved offset within commitIntervalMs (one timer for all partitions). */
-  private commitSoon(): void {
-    if (this.commitTimer) return;
-    this.commitTimer = setTimeout(() => {
-      this.commitTimer = undefined;
-      void this.commitNow();
-    }, this.o.commitIntervalMs);
-  }
-
-  /** Commits every resolved, uncommitted offset now; a failure only means redelivery, so it is logged, not thrown. */
-  private async commitNow(): Promise<void> {
-    try {
-      if (await this.committer?.()) this.o.observer.committed?.(true);
-    } catch (err) {
-      this.o.observer.committed?.(false);
-      this.o.logger.warn({ err: errorMessage(err) }, 'offset commit failed; uncommitted records will be redelivered');
-    }
   }
 
   private clearResumeTimers(): void {
@@ -304,19 +282,13 @@ export class ConsumerRunner {
   }
 
   private async handleBatch(payload: EachBatchPayload): Promise<void> {
-    const { batch, commitOffsetsIfNecessary, uncommittedOffsets, isRunning, isStale, pause } = payload;
+    const { batch, isRunning, isStale, pause } = payload;
     let resolved = false;
     const resolveOffset = (offset: string) => {
       payload.resolveOffset(offset);
       resolved = true;
     };
-    // The latest batch's: kafkajs replaces its group member when it restarts itself. Explicit offsets commit now.
-    this.committer = async () => {
-      const offsets = uncommittedOffsets();
-      if (offsets.topics.length === 0) return false;
-      await commitOffsetsIfNecessary(offsets);
-      return true;
-    };
+    this.commits.use(payload);
     const keepAlive = startKeepAlive(payload.heartbeat, this.o.heartbeatIntervalMs);
     const live = () => isRunning() && !isStale() && !keepAlive.lost();
     const started = Date.now();
@@ -346,8 +318,8 @@ export class ConsumerRunner {
     } finally {
       keepAlive.stop();
       // Stopping: kafkajs leaves the group once this batch returns, so what it handled is committed first.
-      if (this.currentState === 'stopping' || !isRunning()) await this.commitNow();
-      else if (resolved) this.commitSoon();
+      if (this.currentState === 'stopping' || !isRunning()) await this.commits.now();
+      else if (resolved) this.commits.soon();
     }
   }
 

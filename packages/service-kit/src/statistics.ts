@@ -23,19 +23,19 @@ const STATISTICS_TARGET = 10;
 /** Gathers statistics (ANALYZE) of the schema's tables that changed enough since their last; returns their names. */
 export async function analyzeStaleTables(pool: Pool, schema: string): Promise<string[]> {
   const stale = (await pool.query<{ relname: string }>(STALE_TABLES, [schema])).rows.map((r) => r.relname);
-  for (const table of stale) {
-    const c = await pool.connect();
-    try {
-      await c.query('BEGIN');
-      await c.query(`SET LOCAL default_statistics_target = ${STATISTICS_TARGET}`);
-      await c.query(`ANALYZE ${ident(schema)}.${ident(table)}`);
-      await c.query('COMMIT');
-    } catch (err) {
-      await c.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      c.release();
-    }
+  if (stale.length === 0) return stale;
+  const c = await pool.connect();
+  try {
+    // One transaction for the smaller sample (SET LOCAL); ANALYZE takes no lock that writers wait for.
+    await c.query('BEGIN');
+    await c.query(`SET LOCAL default_statistics_target = ${STATISTICS_TARGET}`);
+    for (const table of stale) await c.query(`ANALYZE ${ident(schema)}.${ident(table)}`);
+    await c.query('COMMIT');
+  } catch (err) {
+    await c.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    c.release();
   }
   return stale;
 }

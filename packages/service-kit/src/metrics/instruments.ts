@@ -6,7 +6,11 @@ import { FAST_BUCKETS, SLOW_BUCKETS, metricCounter, metricGauge, metricHistogram
  * (ops/prometheus/rules.yml, ops/grafana/orderflow.json, README). */
 export function platformInstruments() {
   return {
-    processed: metricCounter('orderflow_consumer_processed_total', 'Records handled (offsets committed within the commit interval).', ['topic']),
+    processed: metricCounter(
+      'orderflow_consumer_processed_total',
+      'Records handled (offsets committed within the commit interval).',
+      ['topic'],
+    ),
     retried: metricCounter(
       'orderflow_consumer_retried_total',
       'Failed attempts that will be retried; infrastructure="true" when a dependency (database, broker) failed.',
