@@ -65,9 +65,13 @@ it('the short form runs the ceilings and the pipeline and writes every figure', 
     for (const f of figures) expect({ k, positive: (f as number) > 0 }).toEqual({ k, positive: true });
   }
   for (const [k, v] of Object.entries(d.ratios)) expect({ k, positive: v > 0 }).toEqual({ k, positive: true });
-  // A process the suite could not find (a broker in a container) is null and named in the notes.
-  for (const [k, v] of Object.entries(d.perOrder.cpuSeconds))
-    expect({ k, ok: v === null ? d.notes.some((n) => n.includes('not measured')) : v > 0 }).toEqual({ k, ok: true });
+  // A process the suite could not find (a broker in a container) is null and named in the notes. The registry is off
+  // the order path once the services have cached their schemas: in a short phase it may not use one clock tick.
+  for (const [k, v] of Object.entries(d.perOrder.cpuSeconds)) {
+    const measured = k === 'registry' ? v !== null && v >= 0 : v !== null && v > 0;
+    const ok = v === null ? d.notes.some((n) => n.includes('not measured')) : measured;
+    expect({ k, ok }).toEqual({ k, ok: true });
+  }
   if (d.perOrder.pgStatements === null) expect(d.notes.join()).toMatch(/pg_stat_statements/);
   else expect(d.perOrder.pgStatements).toBeGreaterThan(0);
   for (const [s, mib] of Object.entries(d.peakRssMiB)) expect({ s, positive: mib > 0 }).toEqual({ s, positive: true });

@@ -98,15 +98,19 @@ function dispatchers(
       }
     },
     batchHandler: async (messages: InboundMessage[]) => {
-      const route = routes.get(messages[0]?.topic ?? '');
-      const done = m.handlerSeconds.startTimer({ event_type: route?.type ?? 'unknown', mode: 'batch' });
+      // A coalesced batch may hold several topics: each of its event types observes the batch once.
+      const topics = [...new Set(messages.map((x) => x.topic))];
+      const started = process.hrtime.bigint();
       try {
         const run = () => batch(messages);
-        const { duplicates } = await (traced && route?.handleMany ? withRecordSpans(messages, groupId, run) : run());
-        if (duplicates) log.info({ topic: messages[0]?.topic, duplicates }, 'duplicate events ignored');
+        const spans = traced && topics.some((t) => routes.get(t)?.handleMany);
+        const { duplicates } = await (spans ? withRecordSpans(messages, groupId, run) : run());
+        if (duplicates) log.info({ topics, duplicates }, 'duplicate events ignored');
         afterCommit();
       } finally {
-        done();
+        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+        for (const t of topics)
+          m.handlerSeconds.observe({ event_type: routes.get(t)?.type ?? 'unknown', mode: 'batch' }, seconds);
       }
     },
   };

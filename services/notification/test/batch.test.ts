@@ -205,3 +205,18 @@ it('an undecodable record among good ones is dead-lettered alone; every good one
   const dead = await tk.deadLetters('order.fulfilled');
   expect(dead.map((d) => d.key)).toEqual(['ord-poison']);
 });
+
+it('a batch that holds both event types is counted as a batch of each', async () => {
+  const before = { fulfilled: await batchesOf('order.fulfilled'), refunded: await batchesOf('payment.refunded') };
+  await c.stopService(); // both topics' records are then fetched together and coalesced into one transaction
+  const fulfilled = Array.from({ length: 10 }, () => anOrderFulfilled());
+  const refunded = Array.from({ length: 10 }, () => aPaymentRefunded());
+  await tk.publishMany('order.fulfilled', fulfilled);
+  await tk.publishMany('payment.refunded', refunded);
+  await c.startAgain();
+  await waitFor(async () => (await Promise.all([...fulfilled, ...refunded].map(recorded))).every(Boolean), {
+    description: 'recorded',
+  });
+  expect(await batchesOf('order.fulfilled')).toBeGreaterThan(before.fulfilled);
+  expect(await batchesOf('payment.refunded')).toBeGreaterThan(before.refunded);
+});

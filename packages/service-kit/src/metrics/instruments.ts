@@ -28,7 +28,7 @@ export function platformInstruments() {
     ),
     handlerSeconds: metricHistogram(
       'orderflow_handler_duration_seconds',
-      'Time in the handler transaction per event type; mode=batch observes one whole batch.',
+      'Time in the handler transaction per event type; mode=batch observes one whole batch (once per event type in it).',
       ['event_type', 'mode'],
       FAST_BUCKETS,
     ),
