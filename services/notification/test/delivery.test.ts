@@ -206,8 +206,10 @@ it('200 notifications, some refused for now and some for good: each good mail on
       expect.objectContaining({ status: 'FAILED', failure: expect.objectContaining({ code: 'REJECTED' }) }),
     ]);
   }
-  // Marked in groups: far fewer transactions than mails (each retried mail is marked in a round of its own).
+  // Marked in groups: far fewer transactions than mails (each retried mail is marked in a round of its own). How many
+  // mails a group holds depends on how fast the SMTP conversations go (a group closes 50 ms after its first mail):
+  // about four here alone, fewer with other test files on the cores; one by one would be one per mail.
   const marks = (await delivery()).markTransactions - marksBefore;
-  expect(marks).toBeLessThanOrEqual(delivered.length / 4);
+  expect(marks).toBeLessThanOrEqual(delivered.length / 3);
   sink.policy = undefined;
 }, 90000);
