@@ -1,6 +1,9 @@
 import { Kafka, logLevel, type KafkaMessage, type LogEntry } from 'kafkajs';
 import type { InboundMessage, KafkaSettings, Logger } from './types';
 import { silentLogger } from './types';
+import { fixKafkajsIdleTimers } from './kafkajs-fixes';
+
+fixKafkajsIdleTimers();
 
 /** Builds the one kafkajs client of a process, with its logs routed to our logger. */
 export function createKafka(settings: KafkaSettings): Kafka {
