@@ -30,10 +30,23 @@ const listening = (port: number) =>
     s.once('error', () => resolve(false));
   });
 
-/** BASE_PORT with its 6 service ports and 6 relay ports (+100) free. */
+/** The first port the kernel hands out to outgoing connections (other test files' clients take them any time). */
+function ephemeralLow(): number {
+  try {
+    return Number(fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) || 32768;
+  } catch {
+    return 32768;
+  }
+}
+
+/**
+ * BASE_PORT with its 6 service ports and 6 relay ports (+100) free, all below the ephemeral range: a port in it that
+ * is free now may be some client's local port a moment later (seen: "port 35044 is in use").
+ */
 async function freeBase(): Promise<number> {
+  const span = Math.max(1000, ephemeralLow() - 106 - 20000);
   for (;;) {
-    const base = 20000 + Math.floor(Math.random() * 20000);
+    const base = 20000 + Math.floor(Math.random() * span);
     const ports = [0, 1, 2, 3, 4, 5].flatMap((i) => [base + i, base + 100 + i]);
     if (!(await Promise.all(ports.map(listening))).some(Boolean)) return base;
   }
