@@ -1,5 +1,5 @@
 export { createKafka, headersToStrings } from './kafka';
-export { fixKafkajsIdleTimers } from './kafkajs-fixes';
+export { fixKafkajs } from './kafkajs-fixes';
 export { EventProducer, RecordRejectedError, kafkaErrorType } from './producer';
 export type { ProducerOptions } from './producer';
 export { ConsumerRunner } from './consumer';

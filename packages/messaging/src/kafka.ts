@@ -1,9 +1,9 @@
 import { Kafka, logLevel, type KafkaMessage, type LogEntry } from 'kafkajs';
 import type { InboundMessage, KafkaSettings, Logger } from './types';
 import { silentLogger } from './types';
-import { fixKafkajsIdleTimers } from './kafkajs-fixes';
+import { fixKafkajs } from './kafkajs-fixes';
 
-fixKafkajsIdleTimers();
+fixKafkajs();
 
 /** Builds the one kafkajs client of a process, with its logs routed to our logger. */
 export function createKafka(settings: KafkaSettings): Kafka {
@@ -34,7 +34,10 @@ export function headersToStrings(headers: Record<string, unknown> | undefined): 
   for (const [k, v] of Object.entries(headers)) {
     if (v === undefined || v === null) continue;
     const first = Array.isArray(v) ? v[0] : v;
-    out[k] = Buffer.isBuffer(first) ? first.toString('utf8') : String(first);
+    const text = Buffer.isBuffer(first) ? first.toString('utf8') : String(first);
+    // A header named __proto__ is a header like any other, not the object's prototype.
+    if (k === '__proto__') Object.defineProperty(out, k, { value: text, enumerable: true, writable: true });
+    else out[k] = text;
   }
   return out;
 }
