@@ -4,34 +4,11 @@
  * topic), and commits what it handled when it stops, however recently.
  */
 import { randomUUID } from 'node:crypto';
-import net from 'node:net';
-import { Kafka, logLevel } from 'kafkajs';
 import { ConsumerRunner } from '@orderflow/messaging';
-import { testEnv, waitFor } from '@orderflow/testing';
-import { bodyOf, createHarness, type Harness } from './harness';
+import { waitFor } from '@orderflow/testing';
+import { bodyOf, countingKafka, createHarness, type Harness } from './harness';
 
 const OFFSET_COMMIT = 8; // Kafka protocol API key
-
-/** A kafkajs client that counts the requests it writes, by API key (kafkajs writes each request in one call). */
-function countingKafka(counts: Map<number, number>): Kafka {
-  return new Kafka({
-    clientId: 'commits-test',
-    brokers: testEnv().brokers,
-    logLevel: logLevel.NOTHING,
-    socketFactory: ({ host, port, onConnect }) => {
-      const socket = net.connect({ host, port }, onConnect);
-      const write = socket.write.bind(socket) as (...args: unknown[]) => boolean;
-      socket.write = ((chunk: unknown, ...rest: unknown[]) => {
-        if (Buffer.isBuffer(chunk) && chunk.length >= 6) {
-          const apiKey = chunk.readInt16BE(4);
-          counts.set(apiKey, (counts.get(apiKey) ?? 0) + 1);
-        }
-        return write(chunk, ...rest);
-      }) as typeof socket.write;
-      return socket;
-    },
-  });
-}
 
 let h: Harness;
 beforeAll(async () => {

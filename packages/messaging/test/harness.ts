@@ -12,6 +12,8 @@ import {
   type InboundMessage,
   type KafkaClient,
 } from '@orderflow/messaging';
+import net from 'node:net';
+import { Kafka, logLevel } from 'kafkajs';
 import { testEnv, uniquePrefix } from '@orderflow/testing';
 
 export interface Harness {
@@ -89,4 +91,25 @@ export async function createHarness(label: string): Promise<Harness> {
       await Promise.all([producer.disconnect(), admin.disconnect()]);
     },
   };
+}
+
+/** A kafkajs client that counts the requests it writes, by API key (kafkajs writes each request in one call). */
+export function countingKafka(counts: Map<number, number>): Kafka {
+  return new Kafka({
+    clientId: 'counting-test',
+    brokers: testEnv().brokers,
+    logLevel: logLevel.NOTHING,
+    socketFactory: ({ host, port, onConnect }) => {
+      const socket = net.connect({ host, port }, onConnect);
+      const write = socket.write.bind(socket) as (...args: unknown[]) => boolean;
+      socket.write = ((chunk: unknown, ...rest: unknown[]) => {
+        if (Buffer.isBuffer(chunk) && chunk.length >= 6) {
+          const apiKey = chunk.readInt16BE(4);
+          counts.set(apiKey, (counts.get(apiKey) ?? 0) + 1);
+        }
+        return write(chunk, ...rest);
+      }) as typeof socket.write;
+      return socket;
+    },
+  });
 }

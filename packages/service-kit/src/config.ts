@@ -50,6 +50,11 @@ export const baseConfigSchema = z.object({
   CONSUMER_BATCH_SIZE: z.coerce.number().int().positive().max(1000).default(100),
   /** Handled records' offsets are committed together at most this often (a crash redelivers at most this much). */
   CONSUMER_COMMIT_INTERVAL_MS: z.coerce.number().int().positive().max(60000).default(250),
+  /**
+   * How long the broker may hold a fetch to gather more records (0: answered on the first record). Default: the
+   * service's own, 0 on an order's critical path, 200 for notification and analytics (ServiceDefinition.consumerLingerMs).
+   */
+  CONSUMER_LINGER_MS: z.coerce.number().int().min(0).max(10000).optional(),
   HTTP_PORT: z.coerce.number().int().min(0).max(65535),
   HTTP_HOST: z.string().default('0.0.0.0'),
   /** all: consumer + relay + HTTP; worker: consumer + HTTP; relay: relay + HTTP. */

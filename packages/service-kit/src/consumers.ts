@@ -31,9 +31,18 @@ export function buildConsumer<C extends BaseConfig>(
     deadLetterProducer: r.producer,
     partitionsConsumedConcurrently: config.PARTITIONS_CONCURRENCY,
     commitIntervalMs: config.CONSUMER_COMMIT_INTERVAL_MS,
+    lingerMs: consumerLingerOf(config, def),
     logger: r.log,
     observer: consumerObserver(m),
   });
+}
+
+/** The consumer's fetch linger: CONSUMER_LINGER_MS if set, else the service's own, else none. */
+export function consumerLingerOf(
+  config: Pick<BaseConfig, 'CONSUMER_LINGER_MS'>,
+  def: Pick<ServiceDefinition<BaseConfig>, 'consumerLingerMs'>,
+): number {
+  return config.CONSUMER_LINGER_MS ?? def.consumerLingerMs ?? 0;
 }
 
 /** The topics of the event types the service handles. */

@@ -52,6 +52,12 @@ export interface ServiceDefinition<C extends BaseConfig> {
    * @default config.CONSUMER_BATCH_SIZE
    */
   consumerBatchSize?: number;
+  /**
+   * How long the broker may hold the consumer's fetches to gather more records (ConsumerRunnerOptions.lingerMs): for
+   * a service off an order's critical path, whose consumer would otherwise fetch once per record at low rates.
+   * CONSUMER_LINGER_MS overrides it. @default 0
+   */
+  consumerLingerMs?: number;
   /** Per event type, replaces its handler on the batch path (see BatchEventHandler). */
   batchHandlers?: BatchHandlers;
   /**

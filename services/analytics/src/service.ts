@@ -61,6 +61,9 @@ export function analytics(config: Config): ServiceDefinition<Config> {
     migrationsDir: path.join(__dirname, '..', 'migrations'),
     handlers,
     batchHandlers,
+    // Off every order's critical path, and reading every topic: fewer, larger fetches (measured at 100 orders/s:
+    // analytics' CPU 0.24 -> 0.10 cores, and the order path's created -> fulfilled p50 66-89 -> 21 ms).
+    consumerLingerMs: 200,
     routes,
     background: ({ pool, log }) => {
       let stuck: Record<string, number> = {};

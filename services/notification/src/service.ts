@@ -47,6 +47,8 @@ export function notification(config: Config, mailer: Mailer = createMailer(confi
     config,
     migrationsDir: path.join(__dirname, '..', 'migrations'),
     ...consumers(),
+    // Mail is off every order's critical path: fewer, larger fetches (see analytics), at most 200 ms later.
+    consumerLingerMs: 200,
     routes,
     background: ({ pool, processor, log }) => [
       new DeliveryWorker({

@@ -72,12 +72,17 @@ export async function claimDue(pool: Pool, limit: number, claimMs: number): Prom
      WHERE n.notification_id IN (
        SELECT notification_id FROM notifications
        WHERE status = 'PENDING' AND next_attempt_at <= now() AND (claimed_until IS NULL OR claimed_until < now())
-       ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED)
+       ORDER BY next_attempt_at, seq LIMIT $1 FOR UPDATE SKIP LOCKED)
      RETURNING n.notification_id, n.order_id, n.template, n.recipient, n.subject, n.body, n.triggered_by_event_id,
-               n.triggered_by_type, n.correlation_id, n.attempts`,
+               n.triggered_by_type, n.correlation_id, n.attempts, n.next_attempt_at, n.seq`,
     [limit, claimMs / 1000],
   );
-  return r.rows.map((row) => ({
+  // RETURNING keeps no order: due first, and notifications that fell due together in the order they were decided
+  // (one order's mails go out in that order, one after another: see Lanes).
+  const rows = r.rows.sort(
+    (a, b) => a.next_attempt_at.getTime() - b.next_attempt_at.getTime() || Number(a.seq) - Number(b.seq),
+  );
+  return rows.map((row) => ({
     notificationId: row.notification_id,
     orderId: row.order_id,
     template: row.template,
@@ -149,12 +154,12 @@ export async function deliveryBacklog(pool: Pool): Promise<{ pending: number; ol
   return { pending: r.rows[0].pending, oldestAgeMs: Math.round(r.rows[0].age) };
 }
 
-/** Every notification of an order, oldest first, with its delivery status. */
+/** Every notification of an order, oldest first (those decided together in the order they were decided), with its delivery status. */
 export async function notificationsOfOrder(pool: Pool, orderId: string) {
   const r = await pool.query(
     `SELECT notification_id, template, recipient, subject, triggered_by_type, status, sent_at, attempts, failure_code,
             last_error
-     FROM notifications WHERE order_id = $1 ORDER BY created_at, notification_id`,
+     FROM notifications WHERE order_id = $1 ORDER BY created_at, seq`,
     [orderId],
   );
   return r.rows.map((row) => ({
