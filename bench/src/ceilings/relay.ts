@@ -4,7 +4,7 @@
  * the broker's acknowledgement, as the services' orderflow_outbox_pickup_seconds measures it).
  */
 import { Pool } from 'pg';
-import { appendToOutbox, OutboxRelay, outboxDdl, type OutboxRecord } from '@orderflow/outbox';
+import { appendToOutbox, OutboxRelay, outboxDdl, withTransaction, type OutboxRecord } from '@orderflow/outbox';
 import { createTestDatabase, TestKafka, uniquePrefix, waitFor } from '@orderflow/testing';
 import { latency, type Latency } from '../stats';
 import type { SampleRecord } from './records';
@@ -75,18 +75,8 @@ function toRows(records: SampleRecord[], topic: string): OutboxRecord[] {
   }));
 }
 
-async function tx(pool: Pool, rows: OutboxRecord[]): Promise<void> {
-  const c = await pool.connect();
-  try {
-    await c.query('BEGIN');
-    await appendToOutbox(c, SCHEMA, rows);
-    await c.query('COMMIT');
-  } catch (err) {
-    await c.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    c.release();
-  }
+function tx(pool: Pool, rows: OutboxRecord[]): Promise<void> {
+  return withTransaction(pool, (c) => appendToOutbox(c, SCHEMA, rows));
 }
 
 /** The backlog, written by a few writers in transactions of 50 (a consumed batch's worth) before the relay starts. */

@@ -9,6 +9,7 @@ import {
   type EventType,
 } from '@orderflow/contracts';
 import type { InboundMessage } from '@orderflow/messaging';
+import { withTransaction } from './transaction';
 import { appendToOutbox, claimInbox, claimInboxMany, type OutboxRecord } from './writer';
 
 /** An event a handler wants published; metadata is filled in by the processor. */
@@ -264,22 +265,18 @@ export class EventProcessor {
 
   /** Runs `fn` in a transaction on a pooled connection; rolls back on any error. */
   async transaction<R>(fn: (tx: PoolClient) => Promise<R>): Promise<R> {
-    const tx = await this.o.pool.connect();
     const state = { wakeRelay: false, beforeCommit: [] as (() => Promise<void>)[] };
-    openTransactions.set(tx, state);
-    try {
-      await tx.query('BEGIN');
-      const result = await fn(tx);
-      for (const hook of state.beforeCommit) await hook();
-      await tx.query('COMMIT');
-      if (state.wakeRelay) this.localRelay?.wake();
-      return result;
-    } catch (err) {
-      await tx.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      openTransactions.delete(tx);
-      tx.release();
-    }
+    const result = await withTransaction(this.o.pool, async (tx) => {
+      openTransactions.set(tx, state);
+      try {
+        const r = await fn(tx);
+        for (const hook of state.beforeCommit) await hook();
+        return r;
+      } finally {
+        openTransactions.delete(tx);
+      }
+    });
+    if (state.wakeRelay) this.localRelay?.wake();
+    return result;
   }
 }

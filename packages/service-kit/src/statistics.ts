@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { ident } from '@orderflow/outbox';
+import { ident, withTransaction } from '@orderflow/outbox';
 import type { BackgroundTask } from './definition';
 import type { Logger } from './logger';
 import { periodicTask } from './periodic';
@@ -24,19 +24,11 @@ const STATISTICS_TARGET = 10;
 export async function analyzeStaleTables(pool: Pool, schema: string): Promise<string[]> {
   const stale = (await pool.query<{ relname: string }>(STALE_TABLES, [schema])).rows.map((r) => r.relname);
   if (stale.length === 0) return stale;
-  const c = await pool.connect();
-  try {
-    // One transaction for the smaller sample (SET LOCAL); ANALYZE takes no lock that writers wait for.
-    await c.query('BEGIN');
+  // One transaction for the smaller sample (SET LOCAL); ANALYZE takes no lock that writers wait for.
+  await withTransaction(pool, async (c) => {
     await c.query(`SET LOCAL default_statistics_target = ${STATISTICS_TARGET}`);
     for (const table of stale) await c.query(`ANALYZE ${ident(schema)}.${ident(table)}`);
-    await c.query('COMMIT');
-  } catch (err) {
-    await c.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    c.release();
-  }
+  });
   return stale;
 }
 

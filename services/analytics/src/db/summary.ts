@@ -1,4 +1,5 @@
 import type { ClientBase, Pool } from 'pg';
+import { withTransaction } from '@orderflow/outbox';
 import { FAILURE_STEP, type Step } from '../domain/journey';
 
 /** Consecutive stage pairs whose elapsed time is reported, as [name, from column, to column]. */
@@ -40,19 +41,8 @@ export interface Summary {
 }
 
 /** The whole picture, read in one snapshot so that its parts agree with each other. */
-export async function readSummary(pool: Pool): Promise<Summary> {
-  const c = await pool.connect();
-  try {
-    await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    const summary = await summaryIn(c);
-    await c.query('COMMIT');
-    return summary;
-  } catch (err) {
-    await c.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    c.release();
-  }
+export function readSummary(pool: Pool): Promise<Summary> {
+  return withTransaction(pool, summaryIn, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
 }
 
 /** The summary of the read model `c` sees (its search_path; a debugging replay's temporary tables, say). */
