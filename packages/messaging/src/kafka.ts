@@ -1,7 +1,7 @@
 import { Kafka, logLevel, type KafkaMessage, type LogEntry } from 'kafkajs';
 import type { InboundMessage, KafkaSettings, Logger } from './types';
 import { silentLogger } from './types';
-import { fixKafkajs } from './kafkajs-fixes';
+import { fixKafkajs, setHeader } from './kafkajs-fixes';
 
 fixKafkajs();
 
@@ -34,10 +34,7 @@ export function headersToStrings(headers: Record<string, unknown> | undefined): 
   for (const [k, v] of Object.entries(headers)) {
     if (v === undefined || v === null) continue;
     const first = Array.isArray(v) ? v[0] : v;
-    const text = Buffer.isBuffer(first) ? first.toString('utf8') : String(first);
-    // A header named __proto__ is a header like any other, not the object's prototype.
-    if (k === '__proto__') Object.defineProperty(out, k, { value: text, enumerable: true, writable: true });
-    else out[k] = text;
+    setHeader(out, k, Buffer.isBuffer(first) ? first.toString('utf8') : String(first));
   }
   return out;
 }

@@ -81,16 +81,22 @@ interface BatchContext {
 }
 type HeaderValue = Buffer | null | (Buffer | null)[];
 
+/**
+ * Sets a header on a plain object as an own property, whatever its name: assignment, except for `__proto__`, which
+ * assignment would take for the object's prototype.
+ */
+export function setHeader<V>(headers: Record<string, V>, key: string, value: V): void {
+  if (key === '__proto__')
+    Object.defineProperty(headers, key, { value, enumerable: true, writable: true, configurable: true });
+  else headers[key] = value;
+}
+
 /** Folds decoded headers into one object: repeated keys become arrays of their values, in order. */
 export function foldHeaders(list: readonly { key: string; value: Buffer | null }[]): Record<string, HeaderValue> {
   const headers: Record<string, HeaderValue> = {};
   for (const { key, value } of list) {
-    const next: HeaderValue = !Object.prototype.hasOwnProperty.call(headers, key)
-      ? value
-      : Array.isArray(headers[key])
-        ? [...(headers[key] as (Buffer | null)[]), value]
-        : [headers[key] as Buffer | null, value];
-    Object.defineProperty(headers, key, { value: next, enumerable: true, writable: true, configurable: true });
+    const prev = Object.prototype.hasOwnProperty.call(headers, key) ? headers[key] : undefined;
+    setHeader(headers, key, prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value]);
   }
   return headers;
 }
