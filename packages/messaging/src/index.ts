@@ -10,7 +10,7 @@ export type {
   ConsumerObserver,
   MessageHandler,
   BatchHandler,
-} from './consumer';
+} from './consumer-options';
 export type { StalledPartition } from './stalls';
 export { KafkaAdmin } from './admin';
 export type { PartitionLag, TopicSettings } from './admin';
