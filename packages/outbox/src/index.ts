@@ -1,14 +1,12 @@
 export { appendToOutbox, claimInbox, claimInboxMany } from './writer';
 export type { OutboxRecord, InboxEntry } from './writer';
-export { OutboxRelay, backlogQuery, relayMarkSql, relaySelectSql } from './relay';
+export { OutboxRelay, backlogQuery } from './relay';
 export type { RelayMetrics, RelayOptions, RelayStatus } from './relay';
 export { EventProcessor, beforeCommit } from './processor';
 export type { BatchItem, Emit, HandlerContext, LocalRelay, ProcessorOptions, Route } from './processor';
-export { notifyChannel, ident, RELAY_SESSION_OPTIONS, SESSION_OPTIONS } from './sql';
+export { notifyChannel, ident, SESSION_OPTIONS } from './sql';
 export { outboxDdl, migrateOutbox, OUTBOX_MIGRATIONS } from './migrations';
 export { listParked, retryParked, discardParked } from './parked';
 export type { ParkedRow } from './parked';
 export { Doze } from './doze';
 export { withTransaction } from './transaction';
-export { outboxLease } from './lease';
-export type { Lease } from './lease';

@@ -5,7 +5,7 @@ import { RecordRejectedError, silentLogger } from '@orderflow/messaging';
 import { outboxLease, type Lease } from './lease';
 import { Doze } from './doze';
 import type { LocalRelay } from './processor';
-import { ident, notifyChannel, RELAY_SESSION_OPTIONS } from './sql';
+import { ident, notifyChannel, SESSION_OPTIONS } from './sql';
 
 export interface RelayOptions {
   /** The service's schema; its outbox table is relayed. */
@@ -169,7 +169,7 @@ export class OutboxRelay implements LocalRelay {
       const c = new Client({
         connectionString: this.o.connectionString,
         application_name: `${this.o.schema}-relay`,
-        options: RELAY_SESSION_OPTIONS,
+        options: SESSION_OPTIONS,
       });
       c.on('error', (e) => {
         this.lastError = e.message;
@@ -193,11 +193,16 @@ export class OutboxRelay implements LocalRelay {
   private async publishBatch(): Promise<number> {
     const s = this.session;
     if (!s) throw new Error('relay session lost');
-    // Named (prepared and planned once per session, RELAY_SESSION_OPTIONS): the relay's two statements run
-    // thousands of times with the same text.
+    const o = ident(this.o.schema);
+    // Named (prepared once per session): the relay's two statements run thousands of times with the same text.
     const { rows } = await s.query<Row>({
       name: `relay-select-${this.o.schema}`,
-      text: relaySelectSql(this.o.schema),
+      text: `SELECT id, topic, message_key, payload, headers, created_at FROM ${o}.outbox r
+       WHERE published_at IS NULL AND parked_at IS NULL
+         AND NOT EXISTS (SELECT 1 FROM ${o}.outbox p
+                         WHERE p.published_at IS NULL AND p.parked_at IS NOT NULL AND p.discarded_at IS NULL
+                           AND p.message_key = r.message_key AND p.id < r.id)
+       ORDER BY id LIMIT $1`,
       values: [this.o.batchSize],
     });
     if (rows.length === 0) return 0;
@@ -246,7 +251,8 @@ export class OutboxRelay implements LocalRelay {
     if (rows.length === 0) return;
     const marked = await this.session!.query({
       name: `relay-mark-${this.o.schema}`,
-      text: relayMarkSql(this.o.schema, this.lease),
+      text: `UPDATE ${ident(this.o.schema)}.outbox SET published_at = now()
+       WHERE id = ANY($1::bigint[]) AND ${this.lease.fence('$2', '$3')}`,
       values: [rows.map((r) => r.id), this.lease.name, this.lease.started],
     });
     if (marked.rowCount !== rows.length) throw new Error('relay lease lost: another session publishes this outbox');
@@ -297,30 +303,6 @@ export class OutboxRelay implements LocalRelay {
     await Promise.race([this.lease.release(s), new Promise((r) => setTimeout(r, 1000).unref())]).catch(() => undefined);
     await s.end().catch(() => undefined);
   }
-}
-
-/**
- * The relay's select: up to $1 unpublished rows in id order, none behind a parked row of its key (a key's events
- * are never reordered by a parking). Reads outbox_pending_idx in order, and outbox_parked_key_idx per row by key:
- * `OFFSET 0` keeps the NOT EXISTS a subplan probed with the row's key, where a plan made on an empty outbox would
- * otherwise join by reading the whole parked index for every row (no cost while nothing is parked, a lot when much
- * is).
- */
-export function relaySelectSql(schema: string): string {
-  const o = ident(schema);
-  return `SELECT id, topic, message_key, payload, headers, created_at FROM ${o}.outbox r
-       WHERE published_at IS NULL AND parked_at IS NULL
-         AND NOT EXISTS (SELECT 1 FROM ${o}.outbox p
-                         WHERE p.published_at IS NULL AND p.parked_at IS NOT NULL AND p.discarded_at IS NULL
-                           AND p.message_key = r.message_key AND p.id < r.id
-                         OFFSET 0)
-       ORDER BY id LIMIT $1`;
-}
-
-/** The relay's publish mark of the rows with ids $1, fenced by `lease` (bound to $2 and $3). */
-export function relayMarkSql(schema: string, lease: Pick<Lease, 'fence'>): string {
-  return `UPDATE ${ident(schema)}.outbox SET published_at = now()
-       WHERE id = ANY($1::bigint[]) AND ${lease.fence('$2', '$3')}`;
 }
 
 /**

@@ -25,13 +25,3 @@ export function notifyChannel(schema: string): string {
  * execution; the statement text is still parsed only once per connection.
  */
 export const SESSION_OPTIONS = '-c plan_cache_mode=force_custom_plan';
-
-/**
- * Session options of the relay's own session, whose statements (lease.ts, relay.ts) each have one right plan: the
- * unpublished rows in id order from outbox_pending_idx, the published ones by primary key, the lease row by its key.
- * Planned once (generic plans) instead of at every round — at the sustained rate, planning was two thirds of the
- * relay's select and a third of its mark — and never by sequential scan, whatever the table's size when the plan
- * was made (the risk SESSION_OPTIONS avoids for the pools' statements): `enable_seqscan=off` prices a sequential
- * scan out wherever an index can serve, so a plan made on an empty outbox stays an index scan as it grows.
- */
-export const RELAY_SESSION_OPTIONS = '-c plan_cache_mode=force_generic_plan -c enable_seqscan=off';
