@@ -102,11 +102,27 @@ function ceilingTable(d) {
     `| a no-op service through the runtime (order.created → order.validated) | ${n(c.noopPipelineEventsPerSecond)} events/s, ` +
       `${ms(c.details.noop.cpuSecondsPerEvent.service)} ms CPU/event | ` +
       `orders: ${pct(r.ordersToNoopPipeline)}; events handled: ${pct(r.handledEventsToNoopPipeline)} |`,
+    ...noopPacedRow(c),
     `| the outbox relay draining a backlog | ${n(c.relayEventsPerSecond)} events/s | ` +
       `${pct(r.relayToProducer)} of the raw producer (target ≥ 50 % ${met(d.targets.relayToProducer)}) |`,
     `| relay pickup, commit → acknowledged | p50 ${n(c.relayPickupMs.p50)} ms, p99 ${n(c.relayPickupMs.p99)} ms | ` +
       `target p99 ≤ 20 ms ${met(d.targets.relayPickupP99)} |`,
   ].join('\n');
+}
+
+/**
+ * The no-op service at a paced rate, each event alone and in bursts, against full speed: CPU per event of the service,
+ * PostgreSQL and the broker together. Absent from documents written before it was measured.
+ */
+function noopPacedRow(c) {
+  const p = c.details.noop.paced;
+  if (!p) return [];
+  const cpu = c.noopCpuMsPerEvent;
+  return [
+    `| the same no-op service paced at ${n(p.rate)} events/s: one record per request / bursts of ${p.burst} / idle | ` +
+      `${n(cpu.pacedAlone, 2)} / ${n(cpu.pacedBursts, 2)} ms CPU/event (service, PostgreSQL, broker); ` +
+      `idle ${n(p.idle.total * 1000)} ms/s | at full speed ${n(cpu.fullSpeed, 2)} ms CPU/event |`,
+  ];
 }
 
 function perOrderTable(d) {

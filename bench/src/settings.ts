@@ -24,6 +24,12 @@ export interface Settings {
     pgbenchS: number;
     pgbenchClients: number;
     noopEvents: number;
+    /** The no-op service paced: events per second, seconds each way (alone, in bursts), records per burst. */
+    noopPacedRate: number;
+    noopPacedS: number;
+    noopBurst: number;
+    /** Seconds of the no-op service with nothing sent. */
+    noopIdleS: number;
     relayEvents: number;
     relayPickupEvents: number;
   };
@@ -43,6 +49,8 @@ const FULL = {
   kafkaRecords: 100000,
   pgbenchS: 15,
   noopEvents: 20000,
+  noopPacedS: 15,
+  noopIdleS: 5,
   relayEvents: 20000,
   relayPickupEvents: 1000,
 };
@@ -59,6 +67,8 @@ const SHORT: typeof FULL = {
   kafkaRecords: 10000,
   pgbenchS: 2,
   noopEvents: 1000,
+  noopPacedS: 2,
+  noopIdleS: 1,
   relayEvents: 1000,
   relayPickupEvents: 100,
 };
@@ -68,6 +78,12 @@ function num(env: NodeJS.ProcessEnv, key: string, fallback: number): number {
   if (raw === undefined || raw === '') return fallback;
   const v = Number(raw);
   if (!Number.isFinite(v) || v < 0) throw new Error(`${key}=${raw}: expected a non-negative number`);
+  return v;
+}
+
+function positive(env: NodeJS.ProcessEnv, key: string, fallback: number): number {
+  const v = num(env, key, fallback);
+  if (v === 0) throw new Error(`${key}=0: expected a positive number`);
   return v;
 }
 
@@ -96,6 +112,10 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env, resultsDir: s
       pgbenchS: num(env, 'BENCH_PGBENCH_S', d.pgbenchS),
       pgbenchClients: num(env, 'BENCH_PGBENCH_CLIENTS', 4),
       noopEvents: num(env, 'BENCH_NOOP_EVENTS', d.noopEvents),
+      noopPacedRate: positive(env, 'BENCH_NOOP_PACED_RATE', 100),
+      noopPacedS: num(env, 'BENCH_NOOP_PACED_S', d.noopPacedS),
+      noopBurst: Math.max(1, Math.floor(positive(env, 'BENCH_NOOP_BURST', 10))),
+      noopIdleS: num(env, 'BENCH_NOOP_IDLE_S', d.noopIdleS),
       relayEvents: num(env, 'BENCH_RELAY_EVENTS', d.relayEvents),
       relayPickupEvents: num(env, 'BENCH_RELAY_PICKUP_EVENTS', d.relayPickupEvents),
     },

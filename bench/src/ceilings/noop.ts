@@ -1,11 +1,16 @@
 /**
- * The framework's price: N order.created through a no-op service (noop-service.ts) run by the real runtime as a
- * process of its own, to order.validated on Kafka. Events per second end to end, and CPU per event of the service,
- * PostgreSQL and the broker, from /proc.
+ * The framework's price: order.created through a no-op service (noop-service.ts) run by the real runtime as a
+ * process of its own, to order.validated on Kafka. First N events at full speed (events per second end to end, and
+ * CPU per event), then the price of an event at a paced rate: with nothing sent (what the processes cost idle), each
+ * record alone (one produce request each, evenly spaced) and the same rate in bursts (several records per request),
+ * CPU per event of the service, PostgreSQL and the broker, from /proc. An event alone wakes every process on its way
+ * by itself (a fetch, the transaction's statements, the relay's select, produce and mark); in a burst or at full
+ * speed the same wake-ups carry several events.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
 import {
   anOrder,
@@ -18,51 +23,142 @@ import {
   uniquePrefix,
   waitFor,
 } from '@orderflow/testing';
-import { CpuMeter } from '../cpu-meter';
+import { CpuMeter, type CpuWindow } from '../cpu-meter';
 import { round } from '../stats';
+
+/** CPU seconds per event (or per second, idle) of the service process, PostgreSQL and the broker, and their sum. */
+export interface NoopCpu {
+  service: number;
+  postgres: number;
+  kafka: number;
+  total: number;
+}
+
+export interface NoopPaced {
+  /** Events per second offered, for `seconds` each way. */
+  rate: number;
+  seconds: number;
+  /** Records per produce request in `bursts`. */
+  burst: number;
+  /** CPU seconds per second with nothing sent (the service polling, its relay's timer, the broker's own work). */
+  idle: NoopCpu;
+  /** CPU seconds per event, one record per produce request, evenly spaced: every event travels alone. */
+  alone: NoopCpu;
+  /** CPU seconds per event at the same rate in bursts of `burst` records: events travel together. */
+  bursts: NoopCpu;
+}
 
 export interface NoopCeiling {
   events: number;
   eventsPerSecond: number;
-  /** CPU seconds per event: the service process, PostgreSQL, the broker. */
-  cpuSecondsPerEvent: { service: number; postgres: number; kafka: number };
+  /** CPU seconds per event at full speed: the service process, PostgreSQL, the broker. */
+  cpuSecondsPerEvent: NoopCpu;
+  paced: NoopPaced;
+}
+
+export interface NoopSettings {
+  /** Events at full speed. */
+  events: number;
+  pacedRate: number;
+  pacedS: number;
+  burst: number;
+  idleS: number;
 }
 
 const SCHEMA = 'bench_noop';
 
-export async function noopCeiling(n: number, partitions: number, kafkaPid: number | undefined, logDir: string) {
+export async function noopCeiling(
+  s: NoopSettings,
+  partitions: number,
+  kafkaPid: number | undefined,
+  logDir: string,
+): Promise<NoopCeiling> {
   const tk = new TestKafka(uniquePrefix('bench-noop'));
   await tk.setup(partitions);
   const db = await createTestDatabase('bench_noop');
   let child: ChildProcess | undefined;
   try {
     await adminQuery(db.url, `CREATE SCHEMA ${SCHEMA}`);
-    const records = await orders(tk, n);
+    const pacedN = Math.max(s.burst, Math.round(s.pacedRate * s.pacedS));
+    const records = await orders(tk, s.events + 2 * pacedN);
     const port = await freePort();
     child = launch(env(tk.prefix, db.url, port), logDir);
     await ready(child, port);
-    const meter = new CpuMeter({ service: child.pid, kafka: kafkaPid }, db.name);
-    meter.start();
-    const t0 = performance.now();
-    for (let i = 0; i < records.length; i += 500) await tk.producer.send(records.slice(i, i + 500));
-    await waitFor(async () => (await endOffsetSum(tk, 'order.validated')) >= n, {
-      timeoutMs: 600_000,
-      intervalMs: 50,
-      description: `${n} order.validated from the no-op service`,
-    });
-    const seconds = (performance.now() - t0) / 1000;
-    const cpu = meter.stop().seconds;
-    const per = (v: number | undefined) => round((v ?? 0) / n, 6);
+    const service = child;
+    const measure = async (work: () => Promise<void>): Promise<{ cpu: CpuWindow; seconds: number }> => {
+      const meter = new CpuMeter({ service: service.pid, kafka: kafkaPid }, db.name);
+      meter.start();
+      const t0 = performance.now();
+      await work();
+      const seconds = (performance.now() - t0) / 1000;
+      return { cpu: meter.stop(), seconds };
+    };
+    let sent = 0;
+    /** Sends `n` more records as `send` does, then waits until the service has emitted for all it was sent. */
+    const through = (n: number, send: (rs: typeof records) => Promise<void>) => async () => {
+      const batch = records.slice(sent, sent + n);
+      sent += n;
+      await send(batch);
+      await untilValidated(tk, sent);
+    };
+
+    const full = await measure(
+      through(s.events, async (rs) => {
+        for (let i = 0; i < rs.length; i += 500) await tk.producer.send(rs.slice(i, i + 500));
+      }),
+    );
+    const idle = await measure(() => sleep(s.idleS * 1000));
+    const alone = await measure(through(pacedN, (rs) => sendPaced(tk, rs, s.pacedRate, 1)));
+    const bursts = await measure(through(pacedN, (rs) => sendPaced(tk, rs, s.pacedRate, s.burst)));
     return {
-      events: n,
-      eventsPerSecond: Math.round(n / seconds),
-      cpuSecondsPerEvent: { service: per(cpu.service), postgres: per(cpu.postgres), kafka: per(cpu.kafka) },
+      events: s.events,
+      eventsPerSecond: Math.round(s.events / full.seconds),
+      cpuSecondsPerEvent: perUnit(full.cpu, s.events),
+      paced: {
+        rate: s.pacedRate,
+        seconds: s.pacedS,
+        burst: s.burst,
+        idle: perUnit(idle.cpu, idle.seconds),
+        alone: perUnit(alone.cpu, pacedN),
+        bursts: perUnit(bursts.cpu, pacedN),
+      },
     };
   } finally {
     if (child) await stop(child);
     await tk.close();
     await db.drop();
   }
+}
+
+function perUnit(w: CpuWindow, units: number): NoopCpu {
+  const per = (v: number | undefined) => round((v ?? 0) / units, 6);
+  const c = w.seconds;
+  return {
+    service: per(c.service),
+    postgres: per(c.postgres),
+    kafka: per(c.kafka),
+    total: per((c.service ?? 0) + (c.postgres ?? 0) + (c.kafka ?? 0)),
+  };
+}
+
+/** `rs` at `rate` records per second, `burst` records per produce request, the requests evenly spaced. */
+async function sendPaced(tk: TestKafka, rs: Parameters<TestKafka['producer']['send']>[0], rate: number, burst: number) {
+  const t0 = performance.now();
+  const sends: Promise<unknown>[] = [];
+  for (let i = 0; i < rs.length; i += burst) {
+    const wait = t0 + (i * 1000) / rate - performance.now();
+    if (wait > 0) await sleep(wait);
+    sends.push(tk.producer.send(rs.slice(i, i + burst)));
+  }
+  await Promise.all(sends);
+}
+
+async function untilValidated(tk: TestKafka, n: number): Promise<void> {
+  await waitFor(async () => (await endOffsetSum(tk, 'order.validated')) >= n, {
+    timeoutMs: 600_000,
+    intervalMs: 100,
+    description: `${n} order.validated from the no-op service`,
+  });
 }
 
 async function adminQuery(url: string, sql: string): Promise<void> {

@@ -31,6 +31,11 @@ export interface BenchDocument {
     pgbenchTps: number;
     pgbenchStatementsPerTx: number;
     noopPipelineEventsPerSecond: number;
+    /**
+     * The no-op service's CPU per event (service, PostgreSQL and broker together), ms: at full speed, and at the paced
+     * rate with each event alone and in bursts (ceilings.details.noop.paced says which rate, which burst).
+     */
+    noopCpuMsPerEvent: { fullSpeed: number; pacedAlone: number; pacedBursts: number };
     relayEventsPerSecond: number;
     relayPickupMs: { p50: number; p99: number };
     details: Ceilings;
@@ -75,6 +80,11 @@ export function buildDocument(i: DocumentInput): BenchDocument {
     pgbenchTps: c.pgbench.tps,
     pgbenchStatementsPerTx: c.pgbench.statementsPerTx,
     noopPipelineEventsPerSecond: c.noop.eventsPerSecond,
+    noopCpuMsPerEvent: {
+      fullSpeed: round(c.noop.cpuSecondsPerEvent.total * 1000, 3),
+      pacedAlone: round(c.noop.paced.alone.total * 1000, 3),
+      pacedBursts: round(c.noop.paced.bursts.total * 1000, 3),
+    },
     relayEventsPerSecond: c.relay.relayEventsPerSecond,
     relayPickupMs: { p50: c.relay.pickupMs.p50, p99: c.relay.pickupMs.p99 },
     details: c,

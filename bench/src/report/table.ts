@@ -64,6 +64,11 @@ function ceilings(d: BenchDocument): string {
       c.noopPipelineEventsPerSecond,
       r.ordersToNoopPipeline ?? null,
     ],
+    [
+      `no-op service paced ${c.details.noop.paced.rate}/s: CPU ms/event alone / in bursts of ${c.details.noop.paced.burst}`,
+      `${c.noopCpuMsPerEvent.pacedAlone} / ${c.noopCpuMsPerEvent.pacedBursts}`,
+      null,
+    ],
     ['relay (events/s; ratio: to producer)', c.relayEventsPerSecond, r.relayToProducer ?? null],
     ['relay pickup p50 / p99 (ms)', `${c.relayPickupMs.p50} / ${c.relayPickupMs.p99}`, null],
   ]);
