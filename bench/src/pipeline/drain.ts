@@ -18,9 +18,12 @@ export interface Backlog {
   outbox: Record<string, number>;
   /** Rows a relay set aside because the broker refused them: never published, so reported, not waited for. */
   parked: number;
-  /** Notifications decided but not yet sent. */
+  /** Notifications decided but not yet sent (counted up to PENDING_CAP). */
   notificationsPending: number;
 }
+
+/** Pending notifications are counted up to this many: the end condition needs none, the figure only an idea. */
+const PENDING_CAP = 1000;
 
 export interface DrainResult {
   drained: boolean;
@@ -104,8 +107,11 @@ export class DrainWatch {
     const rows = await this.db.query<{ service: string; pending: number; parked: number }>(
       outboxes.join(' UNION ALL '),
     );
+    // Bounded, and along the worker's due index: a count of every pending mail read a large part of the table when
+    // the planner expected many (100 ms per look, twice a second, in the measured window).
     const [n] = await this.db.query<{ pending: number }>(
-      `SELECT count(*)::int AS pending FROM ${dbSchemaOf('notification')}.notifications WHERE status = 'PENDING'`,
+      `SELECT count(*)::int AS pending FROM (SELECT 1 FROM ${dbSchemaOf('notification')}.notifications
+       WHERE status = 'PENDING' ORDER BY next_attempt_at, seq LIMIT ${PENDING_CAP}) p`,
     );
     return {
       outbox: Object.fromEntries(rows.map((r) => [r.service, r.pending])),

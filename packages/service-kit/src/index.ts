@@ -31,5 +31,5 @@ export type {
 } from './runtime';
 export { metricCounter, metricGauge, metricHistogram, FAST_BUCKETS, SLOW_BUCKETS } from './metrics';
 export { periodicTask } from './periodic';
-export { analyzeStaleTables, tableStatisticsTask } from './statistics';
+export { analyzeStaleTables, autovacuumRuns, tableStatisticsTask, vacuumDeadTables } from './statistics';
 export type { PeriodicOptions } from './periodic';

@@ -5,7 +5,7 @@
  * the due index and stops.
  */
 import { Client, type Pool } from 'pg';
-import { analyzeStaleTables, createPool } from '@orderflow/service-kit';
+import { analyzeStaleTables, autovacuumRuns, createPool, vacuumDeadTables } from '@orderflow/service-kit';
 import { createTestDatabase, waitFor } from '@orderflow/testing';
 
 const SCHEMA = 'stats_test';
@@ -71,4 +71,46 @@ it('analyzes a table that grew since it was created, after which the claim walks
   await inOwnSession(`UPDATE ${SCHEMA}.queue SET status = 'SENT' WHERE id <= 100`);
   await new Promise((r) => setTimeout(r, 1000));
   expect(await analyzeStaleTables(pool, SCHEMA)).toEqual([]);
+});
+
+/** Heap rows an index-only count of the pending rows had to fetch: every dead entry of the partial index is one. */
+async function pendingCountHeapFetches(): Promise<number> {
+  const r = await pool.query(`EXPLAIN (ANALYZE, FORMAT JSON)
+    SELECT count(*) FROM (SELECT 1 FROM queue WHERE status = 'PENDING' ORDER BY due_at LIMIT 100000) p`);
+  const find = (node: Record<string, unknown>): number | undefined =>
+    (node['Heap Fetches'] as number | undefined) ??
+    ((node.Plans as Record<string, unknown>[] | undefined) ?? []).map(find).find((v) => v !== undefined);
+  return find((r.rows[0] as { 'QUERY PLAN': { Plan: Record<string, unknown> }[] })['QUERY PLAN'][0]!.Plan) ?? -1;
+}
+
+it('vacuums a queue table whose sent rows left dead entries in its pending index, after which a count reads none of them', async () => {
+  const schema = 'vacuum_test';
+  await admin.query(`CREATE SCHEMA ${schema}`);
+  await admin.query(`CREATE TABLE ${schema}.queue (
+    id bigserial PRIMARY KEY, status text NOT NULL, due_at timestamptz NOT NULL, body text)
+    WITH (autovacuum_enabled = false)`); // where the cluster runs autovacuum: it must not get there first
+  await admin.query(`CREATE INDEX queue_due ON ${schema}.queue (due_at) WHERE status = 'PENDING'`);
+  const vacuumed = async () => (await vacuumDeadTables(pool, schema)).includes('queue');
+  await inOwnSession(`INSERT INTO ${schema}.queue (status, due_at, body)
+    SELECT 'PENDING', now() - make_interval(secs => g), repeat('x', 200) FROM generate_series(1, 5000) g`);
+  await waitFor(vacuumed, { timeoutMs: 10000, intervalMs: 250, description: 'the filled table vacuumed (inserts)' });
+  // Below the threshold (50 rows + 20 %): left alone.
+  await inOwnSession(`UPDATE ${schema}.queue SET status = 'SENT' WHERE id <= 100`);
+  await new Promise((r) => setTimeout(r, 1000));
+  expect(await vacuumDeadTables(pool, schema)).toEqual([]);
+
+  // Most of the queue sent: (control) a count of the 400 pending rows fetches every dead entry's row.
+  await inOwnSession(`UPDATE ${schema}.queue SET status = 'SENT' WHERE id > 100 AND id <= 4600`);
+  await pool.query(`SET search_path TO ${schema}`);
+  expect(await pendingCountHeapFetches()).toBeGreaterThanOrEqual(4500);
+
+  await waitFor(vacuumed, { timeoutMs: 10000, intervalMs: 250, description: 'the table with dead rows vacuumed' });
+  expect(await pendingCountHeapFetches()).toBe(0);
+  expect(await vacuumDeadTables(pool, schema)).toEqual([]);
+});
+
+it('knows whether the cluster runs autovacuum', async () => {
+  const setting = (await admin.query(`SHOW autovacuum`)).rows[0].autovacuum as string;
+  const counts = (await admin.query(`SHOW track_counts`)).rows[0].track_counts as string;
+  expect(await autovacuumRuns(pool)).toBe(setting === 'on' && counts === 'on');
 });
