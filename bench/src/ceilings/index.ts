@@ -39,15 +39,7 @@ export async function runCeilings(
   const pgbench = await pgbenchCeiling(first, s.ceilings.pgbenchClients, s.ceilings.pgbenchS);
   log(`  ${pgbench.tps} tx/s, ${pgbench.statementsPerTx} statements/tx`);
   log('ceilings: no-op service through the runtime…');
-  const c = s.ceilings;
-  const noopSettings = {
-    events: c.noopEvents,
-    pacedRate: c.noopPacedRate,
-    pacedS: c.noopPacedS,
-    burst: c.noopBurst,
-    idleS: c.noopIdleS,
-  };
-  const noop = await noopCeiling(noopSettings, s.partitions, kafkaPid, logDir);
+  const noop = await noopCeiling(s.ceilings, s.partitions, kafkaPid, logDir);
   const ms = (v: number) => (v * 1000).toFixed(2);
   log(`  ${noop.eventsPerSecond} events/s, ${ms(noop.cpuSecondsPerEvent.total)} ms CPU/event`);
   const p = noop.paced;

@@ -24,6 +24,7 @@ import {
   waitFor,
 } from '@orderflow/testing';
 import { CpuMeter, type CpuWindow } from '../cpu-meter';
+import type { Settings } from '../settings';
 import { round } from '../stats';
 
 /** CPU seconds per event (or per second, idle) of the service process, PostgreSQL and the broker, and their sum. */
@@ -56,14 +57,11 @@ export interface NoopCeiling {
   paced: NoopPaced;
 }
 
-export interface NoopSettings {
-  /** Events at full speed. */
-  events: number;
-  pacedRate: number;
-  pacedS: number;
-  burst: number;
-  idleS: number;
-}
+/** Events at full speed; the paced rate, seconds each way and records per burst; seconds idle. */
+export type NoopSettings = Pick<
+  Settings['ceilings'],
+  'noopEvents' | 'noopPacedRate' | 'noopPacedS' | 'noopBurst' | 'noopIdleS'
+>;
 
 const SCHEMA = 'bench_noop';
 
@@ -79,8 +77,8 @@ export async function noopCeiling(
   let child: ChildProcess | undefined;
   try {
     await adminQuery(db.url, `CREATE SCHEMA ${SCHEMA}`);
-    const pacedN = Math.max(s.burst, Math.round(s.pacedRate * s.pacedS));
-    const records = await orders(tk, s.events + 2 * pacedN);
+    const pacedN = Math.max(s.noopBurst, Math.round(s.noopPacedRate * s.noopPacedS));
+    const records = await orders(tk, s.noopEvents + 2 * pacedN);
     const port = await freePort();
     child = launch(env(tk.prefix, db.url, port), logDir);
     await ready(child, port);
@@ -103,21 +101,21 @@ export async function noopCeiling(
     };
 
     const full = await measure(
-      through(s.events, async (rs) => {
+      through(s.noopEvents, async (rs) => {
         for (let i = 0; i < rs.length; i += 500) await tk.producer.send(rs.slice(i, i + 500));
       }),
     );
-    const idle = await measure(() => sleep(s.idleS * 1000));
-    const alone = await measure(through(pacedN, (rs) => sendPaced(tk, rs, s.pacedRate, 1)));
-    const bursts = await measure(through(pacedN, (rs) => sendPaced(tk, rs, s.pacedRate, s.burst)));
+    const idle = await measure(() => sleep(s.noopIdleS * 1000));
+    const alone = await measure(through(pacedN, (rs) => sendPaced(tk, rs, s.noopPacedRate, 1)));
+    const bursts = await measure(through(pacedN, (rs) => sendPaced(tk, rs, s.noopPacedRate, s.noopBurst)));
     return {
-      events: s.events,
-      eventsPerSecond: Math.round(s.events / full.seconds),
-      cpuSecondsPerEvent: perUnit(full.cpu, s.events),
+      events: s.noopEvents,
+      eventsPerSecond: Math.round(s.noopEvents / full.seconds),
+      cpuSecondsPerEvent: perUnit(full.cpu, s.noopEvents),
       paced: {
-        rate: s.pacedRate,
-        seconds: s.pacedS,
-        burst: s.burst,
+        rate: s.noopPacedRate,
+        seconds: s.noopPacedS,
+        burst: s.noopBurst,
         idle: perUnit(idle.cpu, idle.seconds),
         alone: perUnit(alone.cpu, pacedN),
         bursts: perUnit(bursts.cpu, pacedN),
