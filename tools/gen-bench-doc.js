@@ -107,7 +107,22 @@ function ceilingTable(d) {
       `${pct(r.relayToProducer)} of the raw producer (target ≥ 50 % ${met(d.targets.relayToProducer)}) |`,
     `| relay pickup, commit → acknowledged | p50 ${n(c.relayPickupMs.p50)} ms, p99 ${n(c.relayPickupMs.p99)} ms | ` +
       `target p99 ≤ 20 ms ${met(d.targets.relayPickupP99)} |`,
+    ...machineRow(c),
   ].join('\n');
+}
+
+/**
+ * What the machine charges for a system call and for waking a process: the yardstick for comparing runs of different
+ * machines. Absent from documents written before it was measured.
+ */
+function machineRow(c) {
+  const w = c.details.wakeup;
+  if (!w) return [];
+  return [
+    `| the machine: a 1-byte write to /dev/null from Node; one byte to another Node process and back over loopback, ` +
+      `back to back / after ${n(w.gapMs)} ms idle | ${n(c.machineUs.writeSyscall, 2)} µs; ` +
+      `${n(c.machineUs.roundTripCpu)} / ${n(c.machineUs.roundTripAfterIdleCpu)} µs CPU (both processes) | – |`,
+  ];
 }
 
 /**

@@ -32,6 +32,9 @@ export interface Settings {
     noopIdleS: number;
     relayEvents: number;
     relayPickupEvents: number;
+    /** Round trips between two idle-waiting processes: back to back, and each after the paced interval. */
+    wakeupTrips: number;
+    wakeupIdleTrips: number;
   };
   writeReadme: boolean;
 }
@@ -53,6 +56,8 @@ const FULL = {
   noopIdleS: 5,
   relayEvents: 20000,
   relayPickupEvents: 1000,
+  wakeupTrips: 20000,
+  wakeupIdleTrips: 300,
 };
 
 /** Small enough for the test suite on a loaded 2-core machine: the behaviour, not the speed, is what it checks. */
@@ -71,6 +76,8 @@ const SHORT: typeof FULL = {
   noopIdleS: 1,
   relayEvents: 1000,
   relayPickupEvents: 100,
+  wakeupTrips: 2000,
+  wakeupIdleTrips: 50,
 };
 
 function num(env: NodeJS.ProcessEnv, key: string, fallback: number): number {
@@ -118,6 +125,8 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env, resultsDir: s
       noopIdleS: num(env, 'BENCH_NOOP_IDLE_S', d.noopIdleS),
       relayEvents: num(env, 'BENCH_RELAY_EVENTS', d.relayEvents),
       relayPickupEvents: num(env, 'BENCH_RELAY_PICKUP_EVENTS', d.relayPickupEvents),
+      wakeupTrips: positive(env, 'BENCH_WAKEUP_TRIPS', d.wakeupTrips),
+      wakeupIdleTrips: positive(env, 'BENCH_WAKEUP_IDLE_TRIPS', d.wakeupIdleTrips),
     },
     writeReadme: env.BENCH_WRITE_README === '1',
   };

@@ -1,6 +1,7 @@
 /**
  * The ceilings, measured in the same run as the pipeline so that ratios compare like with like: the broker alone,
- * PostgreSQL alone (pgbench), the runtime with no-op handlers, the relay alone.
+ * PostgreSQL alone (pgbench), the runtime with no-op handlers, the relay alone, and what the machine charges for a
+ * system call and for waking a process.
  */
 import { testEnv, TestKafka, uniquePrefix } from '@orderflow/testing';
 import type { Settings } from '../settings';
@@ -9,6 +10,7 @@ import { noopCeiling, type NoopCeiling } from './noop';
 import { pgbenchCeiling, type PgbenchCeiling } from './pgbench';
 import { eventSizes, sampleRecords } from './records';
 import { relayCeiling, type RelayCeiling } from './relay';
+import { wakeupCeiling, type WakeupCeiling } from './wakeup';
 
 export interface Ceilings {
   /** Encoded value sizes of real events (bytes) and the headers' size: what the Kafka ceilings send. */
@@ -17,6 +19,7 @@ export interface Ceilings {
   pgbench: PgbenchCeiling;
   noop: NoopCeiling;
   relay: RelayCeiling;
+  wakeup: WakeupCeiling;
 }
 
 export async function runCeilings(
@@ -51,5 +54,10 @@ export async function runCeilings(
     s.partitions,
   );
   log(`  ${relay.relayEventsPerSecond} events/s, pickup p99 ${relay.pickupMs.p99} ms`);
-  return { record, kafka, pgbench, noop, relay };
+  log('ceilings: a system call, a round trip between two processes…');
+  const wakeup = await wakeupCeiling(s.ceilings);
+  log(
+    `  ${wakeup.writeSyscallUs} µs/write, ${wakeup.roundTripCpuUs} / ${wakeup.roundTripAfterIdleCpuUs} µs CPU/round trip`,
+  );
+  return { record, kafka, pgbench, noop, relay, wakeup };
 }

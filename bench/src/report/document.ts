@@ -38,6 +38,11 @@ export interface BenchDocument {
     noopCpuMsPerEvent: { fullSpeed: number; pacedAlone: number; pacedBursts: number };
     relayEventsPerSecond: number;
     relayPickupMs: { p50: number; p99: number };
+    /**
+     * The machine, µs: a 1-byte write to /dev/null from Node (wall), and the CPU of a round trip between two Node
+     * processes over loopback, back to back and after the paced interval idle (ceilings.details.wakeup).
+     */
+    machineUs: { writeSyscall: number; roundTripCpu: number; roundTripAfterIdleCpu: number };
     details: Ceilings;
   };
   ratios: Record<string, number>;
@@ -87,6 +92,11 @@ export function buildDocument(i: DocumentInput): BenchDocument {
     },
     relayEventsPerSecond: c.relay.relayEventsPerSecond,
     relayPickupMs: { p50: c.relay.pickupMs.p50, p99: c.relay.pickupMs.p99 },
+    machineUs: {
+      writeSyscall: c.wakeup.writeSyscallUs,
+      roundTripCpu: c.wakeup.roundTripCpuUs,
+      roundTripAfterIdleCpu: c.wakeup.roundTripAfterIdleCpuUs,
+    },
     details: c,
   };
   const latency = Object.fromEntries(

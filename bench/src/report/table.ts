@@ -71,6 +71,11 @@ function ceilings(d: BenchDocument): string {
     ],
     ['relay (events/s; ratio: to producer)', c.relayEventsPerSecond, r.relayToProducer ?? null],
     ['relay pickup p50 / p99 (ms)', `${c.relayPickupMs.p50} / ${c.relayPickupMs.p99}`, null],
+    [
+      `machine: µs per write(2) / CPU µs per round trip, back to back / after ${c.details.wakeup.gapMs} ms idle`,
+      `${c.machineUs.writeSyscall} / ${c.machineUs.roundTripCpu} / ${c.machineUs.roundTripAfterIdleCpu}`,
+      null,
+    ],
   ]);
 }
 
