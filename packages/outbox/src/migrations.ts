@@ -70,6 +70,28 @@ export const OUTBOX_MIGRATIONS: readonly Migration[] = [
     sql: (s) => `
       CREATE INDEX IF NOT EXISTS outbox_discarded_at_idx ON ${s}.outbox (discarded_at) WHERE discarded_at IS NOT NULL;`,
   },
+  {
+    version: 5,
+    name: 'a published row leaves the outbox for a narrow record of its publication (no rewrite of the whole row)',
+    // The publish mark rewrote every row whole (payload and headers with it: a new row version, two index entries,
+    // as much WAL as the insert) to set one timestamp. A published row now moves out: deleted from the outbox, its
+    // identity and publication time kept in outbox_published for the retention window (the event itself is in
+    // Kafka). Rows an older relay marked in place during a rolling update are moved here, or purged by retention.
+    sql: (s) => `
+      CREATE TABLE IF NOT EXISTS ${s}.outbox_published (
+        id           bigint      PRIMARY KEY,
+        event_id     text        NOT NULL,
+        event_type   text        NOT NULL,
+        topic        text        NOT NULL,
+        message_key  text,
+        created_at   timestamptz NOT NULL,
+        published_at timestamptz NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS outbox_published_published_at_idx ON ${s}.outbox_published (published_at);
+      WITH moved AS (DELETE FROM ${s}.outbox WHERE published_at IS NOT NULL
+                     RETURNING id, event_id, event_type, topic, message_key, created_at, published_at)
+      INSERT INTO ${s}.outbox_published SELECT * FROM moved ON CONFLICT (id) DO NOTHING;`,
+  },
 ];
 
 /** Every step's SQL, for tests and tools that create an outbox schema in one go (idempotent). */

@@ -42,12 +42,14 @@ describe('backlog', () => {
     });
     expect(await relay.backlog()).toEqual({ pending: 0, oldestAgeMs: 0, parked: 0 });
 
+    // Published rows leave the outbox; what was published, and when, stays in outbox_published.
+    expect((await h.pool.query(`SELECT 1 FROM ${schema}.outbox`)).rowCount).toBe(0);
     const { rows } = await h.pool.query<{ event_id: string; published_at: Date | null }>(
-      `SELECT event_id, published_at FROM ${schema}.outbox ORDER BY id`,
+      `SELECT event_id, published_at FROM ${schema}.outbox_published ORDER BY id`,
     );
     expect(rows.map((r) => r.event_id)).toEqual(events.map((e) => e.eventId));
     for (const r of rows) expect(r.published_at).toBeInstanceOf(Date);
-    // The relay counts a batch once its UPDATE has returned, a moment after the marks are visible.
+    // The relay counts a batch once its mark has returned, a moment after the marks are visible.
     await waitFor(() => relay.status().published === 3, { description: 'the relay to count its batch' });
     expect(relay.status()).toEqual({ role: 'leader', published: 3, parked: 0 });
     expect(new Set(eventIdsOf(await h.read(topic)))).toEqual(new Set(events.map((e) => e.eventId)));

@@ -77,8 +77,11 @@ it('a leader whose lease was taken cannot mark rows and steps down', async () =>
       description: 'the stale leader to notice',
     });
     expect(a.status().role).toBe('standby');
+    // Not moved out of the outbox by a relay that is not the leader.
     const r = await h.pool.query(`SELECT published_at FROM ${schema}.outbox WHERE event_id = $1`, [e.eventId]);
-    expect(r.rows[0].published_at).toBeNull(); // not marked by a relay that is not the leader
+    expect(r.rows[0]?.published_at).toBeNull();
+    const moved = await h.pool.query(`SELECT 1 FROM ${schema}.outbox_published WHERE event_id = $1`, [e.eventId]);
+    expect(moved.rowCount).toBe(0);
   } finally {
     other.release(true); // ends that session: the lease is free again
   }

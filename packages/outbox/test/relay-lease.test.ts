@@ -107,8 +107,10 @@ describe('relay leader lease', () => {
       const started = Date.now();
       await stopped;
       expect(Date.now() - started).toBeLessThan(5000); // not a poll interval (60 s)
-      const r = await h.pool.query(`SELECT published_at FROM ${schema}.outbox WHERE event_id = $1`, [e.eventId]);
-      expect(r.rows[0].published_at).not.toBeNull();
+      const r = await h.pool.query(`SELECT published_at FROM ${schema}.outbox_published WHERE event_id = $1`, [
+        e.eventId,
+      ]);
+      expect(r.rows[0]?.published_at).toBeInstanceOf(Date);
       expect(eventIdsOf(await h.read(topic))).toEqual([e.eventId]);
       await waitFor(async () => (await sessions(schema)).connected === 0, {
         timeoutMs: 5000,

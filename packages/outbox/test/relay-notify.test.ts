@@ -30,10 +30,9 @@ class GatedProducer extends EventProducer {
 }
 
 async function publishedCount(schema: string, eventIds: string[]): Promise<number> {
-  const r = await h.pool.query(
-    `SELECT count(*)::int AS n FROM ${schema}.outbox WHERE event_id = ANY($1) AND published_at IS NOT NULL`,
-    [eventIds],
-  );
+  const r = await h.pool.query(`SELECT count(*)::int AS n FROM ${schema}.outbox_published WHERE event_id = ANY($1)`, [
+    eventIds,
+  ]);
   return r.rows[0].n;
 }
 

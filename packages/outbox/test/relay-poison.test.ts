@@ -19,7 +19,7 @@ beforeAll(async () => {
 afterAll(() => h?.close());
 
 async function markedIds(schema: string): Promise<string[]> {
-  const r = await h.pool.query(`SELECT event_id FROM ${schema}.outbox WHERE published_at IS NOT NULL`);
+  const r = await h.pool.query(`SELECT event_id FROM ${schema}.outbox_published ORDER BY id`);
   return r.rows.map((row) => row.event_id as string);
 }
 
