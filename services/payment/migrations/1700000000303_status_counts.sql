@@ -18,7 +18,10 @@ CREATE TABLE payment_status_changes (
 -- SET search_path FROM CURRENT: the service's schema (the migration's), whoever's session writes the payments.
 CREATE FUNCTION payment_status_changed() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 BEGIN
-  IF TG_OP = 'INSERT' THEN
+  IF TG_OP = 'TRUNCATE' THEN
+    DELETE FROM payment_status_changes;
+    DELETE FROM payment_status_totals;
+  ELSIF TG_OP = 'INSERT' THEN
     INSERT INTO payment_status_changes (status, delta) SELECT status, count(*) FROM new_rows GROUP BY status;
   ELSIF TG_OP = 'DELETE' THEN
     INSERT INTO payment_status_changes (status, delta) SELECT status, -count(*) FROM old_rows GROUP BY status;
@@ -38,12 +41,15 @@ CREATE TRIGGER payment_status_updated AFTER UPDATE ON payments REFERENCING OLD T
   FOR EACH STATEMENT EXECUTE FUNCTION payment_status_changed();
 CREATE TRIGGER payment_status_deleted AFTER DELETE ON payments REFERENCING OLD TABLE AS old_rows
   FOR EACH STATEMENT EXECUTE FUNCTION payment_status_changed();
+CREATE TRIGGER payment_status_truncated AFTER TRUNCATE ON payments
+  FOR EACH STATEMENT EXECUTE FUNCTION payment_status_changed();
 
 -- The payments already there. After the triggers: CREATE TRIGGER waited for every transaction writing payments to
 -- end and holds off new ones until this migration commits, so each payment is counted here or by a trigger, once.
 INSERT INTO payment_status_totals (status, n) SELECT status, count(*) FROM payments GROUP BY status;
 
 -- Down Migration
+DROP TRIGGER payment_status_truncated ON payments;
 DROP TRIGGER payment_status_deleted ON payments;
 DROP TRIGGER payment_status_updated ON payments;
 DROP TRIGGER payment_status_inserted ON payments;

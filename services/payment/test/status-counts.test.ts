@@ -2,8 +2,8 @@
  * Payments per status for /metrics are kept as the rows change (statement triggers append each statement's net
  * change; the metrics refresh folds them into totals), instead of a count of the whole table every refresh. These
  * tests hold the folded figures to a count of the table through everything that changes it: payments there before
- * the migration, a batch of mixed outcomes, a refund, a rolled-back transaction, a delete, and writers and several
- * folders (replicas) at once.
+ * the migration, a batch of mixed outcomes, a refund, a rolled-back transaction, a delete, writers and several
+ * folders (replicas) at once, and a TRUNCATE.
  */
 import { cpSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -127,4 +127,13 @@ it('stays exact with writers and several folders at once', async () => {
   const expected = await truth();
   expect(expected.CHARGED + expected.FAILED + expected.REFUNDED).toBeGreaterThan(250);
   expect(await countByStatus(pool)).toEqual(expected);
+});
+
+it('starts again from zero after a TRUNCATE (which fires no row or delete trigger)', async () => {
+  await sql.query(insertSql(['CHARGED', 'FAILED']));
+  await sql.query('TRUNCATE payment.payments');
+  expect(await countByStatus(pool)).toEqual({ CHARGED: 0, FAILED: 0, REFUNDED: 0 });
+  await sql.query(insertSql(['REFUNDED']));
+  expect(await countByStatus(pool)).toEqual({ CHARGED: 0, FAILED: 0, REFUNDED: 1 });
+  expect(await countByStatus(pool)).toEqual(await truth());
 });
