@@ -129,15 +129,13 @@ export async function findPayment(pool: Pool, orderId: string): Promise<PaymentV
  * only, and the totals are updated in one order (by status), so folds queue rather than deadlock.
  */
 export async function countByStatus(pool: Pool): Promise<Record<PaymentStatus, number>> {
-  const r = await pool.query<{ status: string; n: number }>(
-    `WITH folded AS (DELETE FROM payment_status_changes RETURNING status, delta),
-          summed AS (SELECT status, sum(delta) AS delta FROM folded GROUP BY status),
-          totals AS (INSERT INTO payment_status_totals AS t (status, n) SELECT status, delta FROM summed ORDER BY status
-                     ON CONFLICT (status) DO UPDATE SET n = t.n + EXCLUDED.n RETURNING status, n)
-     SELECT status, n::int AS n FROM totals
-     UNION ALL
-     SELECT status, n::int FROM payment_status_totals WHERE status NOT IN (SELECT status FROM summed)`,
+  await pool.query(
+    `WITH folded AS (DELETE FROM payment_status_changes RETURNING status, delta)
+     INSERT INTO payment_status_totals AS t (status, n)
+     SELECT status, sum(delta) FROM folded GROUP BY status ORDER BY status
+     ON CONFLICT (status) DO UPDATE SET n = t.n + EXCLUDED.n`,
   );
+  const r = await pool.query<{ status: string; n: number }>(`SELECT status, n::int AS n FROM payment_status_totals`);
   const counts: Record<PaymentStatus, number> = { CHARGED: 0, FAILED: 0, REFUNDED: 0 };
   for (const row of r.rows) counts[row.status as PaymentStatus] = row.n;
   return counts;
