@@ -27,6 +27,12 @@ export interface RelayOptions {
   batchSize?: number;
   /** Polling fallback when no NOTIFY arrives (lost connection, notifications off). @default 1000 */
   pollIntervalMs?: number;
+  /**
+   * How long acknowledged rows may wait for the next round to move them out of the outbox in the same statement
+   * as its select; past it, with nothing new to publish, they are moved on their own. A crash within it publishes
+   * them again (at-least-once, as between any send and its mark). @default 25
+   */
+  markDelayMs?: number;
   /** How often a standby tries to take the lease. @default 2000 */
   leaseRetryMs?: number;
   /** Published rows are kept this long for audit, then deleted. @default 3600000 (1 h) */
@@ -46,14 +52,15 @@ export interface RelayOptions {
 /** What the relay reports after each published batch; calls must be cheap (counter increments). */
 export interface RelayMetrics {
   /**
-   * Rows the broker acknowledged and the relay marked published, with their creation times (epoch ms): the time
-   * from the writing transaction to publication is the relay's pickup latency.
+   * Rows the broker acknowledged, with their creation times (epoch ms): the time from the writing transaction to
+   * the acknowledgement is the relay's pickup latency. They leave the outbox within markDelayMs.
    */
   published(rows: { topic: string; createdAt: number }[]): void;
 }
 
 export interface RelayStatus {
   role: 'leader' | 'standby' | 'stopped';
+  /** Rows the broker acknowledged. */
   published: number;
   /** Rows this relay set aside because the broker refused them for good. */
   parked: number;
@@ -77,6 +84,10 @@ interface Row {
  * high-water mark: every unpublished visible row is selected each round, so a transaction that drew a lower id but
  * committed later is never skipped. A crash between publish and mark republishes the batch (at-least-once);
  * consumers deduplicate on the event id.
+ *
+ * A batch's mark travels with the next round's select, in one statement, when that round comes within markDelayMs
+ * (it does under a steady trickle, where every event is a batch of its own): one round trip to PostgreSQL per batch
+ * instead of two, and one wake-up of the relay and of its backend fewer.
  */
 export class OutboxRelay implements LocalRelay {
   private readonly o: Required<Omit<RelayOptions, 'logger' | 'metrics' | 'aroundSend'>> &
@@ -91,12 +102,15 @@ export class OutboxRelay implements LocalRelay {
   private loop: Promise<void> | undefined;
   private lastCleanup = 0;
   private readonly lease: Lease;
+  /** Acknowledged by the broker, still in the outbox: moved by the next round (or alone after markDelayMs). */
+  private unmarked: Row[] = [];
 
   constructor(opts: RelayOptions) {
     this.lease = outboxLease(opts.schema);
     this.o = {
       batchSize: 500,
       pollIntervalMs: 1000,
+      markDelayMs: 25,
       leaseRetryMs: 2000,
       retainPublishedMs: 3600_000,
       maxRecordBytes: 1_000_000,
@@ -160,9 +174,15 @@ export class OutboxRelay implements LocalRelay {
         while (this.running) {
           const n = await this.publishBatch();
           await this.cleanup();
-          if (n < this.o.batchSize) await this.sleep(this.o.pollIntervalMs);
+          if (n < this.o.batchSize)
+            await this.sleep(this.unmarked.length > 0 ? this.o.markDelayMs : this.o.pollIntervalMs);
         }
+        // Stopping: what was published leaves the outbox before the lease does.
+        await this.mark(this.unmarked);
+        this.unmarked = [];
       } catch (err) {
+        // Whatever was not marked is published again, by this relay or the next leader (at-least-once).
+        this.unmarked = [];
         this.lastError = errorMessage(err);
         this.o.logger.error({ err: this.lastError, schema: this.o.schema }, 'outbox relay error; retrying');
         this.role = 'standby';
@@ -196,24 +216,12 @@ export class OutboxRelay implements LocalRelay {
   }
 
   /**
-   * One round: select unpublished rows in id order (a row never overtakes a parked row of its key), publish, then
-   * mark them. Returns the number of rows selected.
+   * One round: mark the last round's rows and select unpublished rows in id order (a row never overtakes a parked
+   * row of its key), then publish them; they are marked by the next round. Returns the number of rows selected.
    */
   private async publishBatch(): Promise<number> {
-    const s = this.session;
-    if (!s) throw new Error('relay session lost');
-    const o = ident(this.o.schema);
-    // Named (prepared once per session): the relay's two statements run thousands of times with the same text.
-    const { rows } = await s.query<Row>({
-      name: `relay-select-${this.o.schema}`,
-      text: `SELECT id, topic, message_key, payload, headers, created_at FROM ${o}.outbox r
-       WHERE published_at IS NULL AND parked_at IS NULL
-         AND NOT EXISTS (SELECT 1 FROM ${o}.outbox p
-                         WHERE p.published_at IS NULL AND p.parked_at IS NOT NULL AND p.discarded_at IS NULL
-                           AND p.message_key = r.message_key AND p.id < r.id)
-       ORDER BY id LIMIT $1`,
-      values: [this.o.batchSize],
-    });
+    const rows = this.unmarked.length > 0 ? await this.markAndSelect(this.unmarked) : await this.select();
+    this.unmarked = [];
     if (rows.length === 0) return 0;
     const blocked = new Set<string | null>();
     const sendable: Row[] = [];
@@ -227,7 +235,8 @@ export class OutboxRelay implements LocalRelay {
     }
     try {
       await this.send(sendable.map(toMessage));
-      await this.mark(sendable);
+      this.acknowledged(sendable);
+      this.unmarked = sendable;
     } catch (err) {
       if (!(err instanceof RecordRejectedError)) throw err;
       // Some record of the batch was refused for good (and the others may or may not have been stored): find it
@@ -243,6 +252,7 @@ export class OutboxRelay implements LocalRelay {
       if (blocked.has(r.message_key)) continue;
       try {
         await this.send([toMessage(r)]);
+        this.acknowledged([r]);
         await this.mark([r]);
       } catch (err) {
         if (!(err instanceof RecordRejectedError)) throw err;
@@ -252,24 +262,81 @@ export class OutboxRelay implements LocalRelay {
     }
   }
 
+  private liveSession(): Client {
+    if (!this.session) throw new Error('relay session lost');
+    return this.session;
+  }
+
+  /** Unpublished rows in id order, none behind a parked row of its key. `$1`: the batch size. */
+  private selectText(extraFilter = ''): string {
+    const o = ident(this.o.schema);
+    return `SELECT id, topic, message_key, payload, headers, created_at FROM ${o}.outbox r
+       WHERE published_at IS NULL AND parked_at IS NULL${extraFilter}
+         AND NOT EXISTS (SELECT 1 FROM ${o}.outbox p
+                         WHERE p.published_at IS NULL AND p.parked_at IS NOT NULL AND p.discarded_at IS NULL
+                           AND p.message_key = r.message_key AND p.id < r.id)
+       ORDER BY id LIMIT $1`;
+  }
+
+  private async select(): Promise<Row[]> {
+    // Named (prepared once per session): the relay's statements run thousands of times with the same text.
+    const { rows } = await this.liveSession().query<Row>({
+      name: `relay-select-${this.o.schema}`,
+      text: this.selectText(),
+      values: [this.o.batchSize],
+    });
+    return rows;
+  }
+
   /**
-   * Moves the published rows out of the outbox into outbox_published (their identity and publication time; see
-   * migration 5), in one statement through the lease session, fenced by the lease: if it was lost, nothing moves and
-   * we step down (the rows are published again by the new leader: at-least-once).
+   * Moves `rows` out of the outbox into outbox_published (their identity and publication time; see migration 5),
+   * fenced by the lease: if it was lost, nothing moves and we step down (the rows are published again by the new
+   * leader: at-least-once). The parameters: the ids, then the lease's name and start.
    */
+  private moveText(ids: string, name: string, started: string): string {
+    const o = ident(this.o.schema);
+    return `published AS (
+         DELETE FROM ${o}.outbox WHERE id = ANY(${ids}::bigint[]) AND ${this.lease.fence(name, started)}
+         RETURNING id, event_id, event_type, topic, message_key, created_at),
+       moved AS (
+         INSERT INTO ${o}.outbox_published (id, event_id, event_type, topic, message_key, created_at, published_at)
+         SELECT id, event_id, event_type, topic, message_key, created_at, now() FROM published RETURNING 1)`;
+  }
+
+  /** Marks `rows` on their own (see moveText). */
   private async mark(rows: Row[]): Promise<void> {
     if (rows.length === 0) return;
-    const o = ident(this.o.schema);
-    const marked = await this.session!.query({
+    const marked = await this.liveSession().query<{ marked: number }>({
       name: `relay-mark-${this.o.schema}`,
-      text: `WITH published AS (
-         DELETE FROM ${o}.outbox WHERE id = ANY($1::bigint[]) AND ${this.lease.fence('$2', '$3')}
-         RETURNING id, event_id, event_type, topic, message_key, created_at)
-       INSERT INTO ${o}.outbox_published (id, event_id, event_type, topic, message_key, created_at, published_at)
-       SELECT id, event_id, event_type, topic, message_key, created_at, now() FROM published`,
+      text: `WITH ${this.moveText('$1', '$2', '$3')} SELECT count(*)::int AS marked FROM moved`,
       values: [rows.map((r) => r.id), this.lease.name, this.lease.started],
     });
-    if (marked.rowCount !== rows.length) throw new Error('relay lease lost: another session publishes this outbox');
+    this.checkMarked(marked.rows[0]?.marked, rows.length);
+  }
+
+  /**
+   * Marks `rows` (see moveText) and selects the next batch in one statement. The select reads the snapshot from
+   * before the move, so it leaves the moved rows out by id; the count of moved rows comes on every row, and on a
+   * row of nulls when nothing new is there.
+   */
+  private async markAndSelect(rows: Row[]): Promise<Row[]> {
+    const result = await this.liveSession().query<Row & { marked: number }>({
+      name: `relay-mark-select-${this.o.schema}`,
+      text: `WITH ${this.moveText('$4', '$2', '$3')}
+       SELECT m.marked, n.* FROM (SELECT count(*)::int AS marked FROM moved) m
+       LEFT JOIN LATERAL (${this.selectText(' AND id <> ALL($4::bigint[])')}) n ON true`,
+      values: [this.o.batchSize, this.lease.name, this.lease.started, rows.map((r) => r.id)],
+    });
+    this.checkMarked(result.rows[0]?.marked, rows.length);
+    return result.rows.filter((r) => r.id !== null);
+  }
+
+  private checkMarked(marked: number | undefined, expected: number): void {
+    if (marked !== expected) throw new Error('relay lease lost: another session publishes this outbox');
+  }
+
+  /** Counts rows the broker acknowledged and reports them (pickup latency). */
+  private acknowledged(rows: Row[]): void {
     this.published += rows.length;
     this.o.metrics?.published(rows.map((r) => ({ topic: r.topic, createdAt: r.created_at.getTime() })));
   }
@@ -280,7 +347,7 @@ export class OutboxRelay implements LocalRelay {
   }
 
   private async park(r: Row, reason: string): Promise<void> {
-    await this.session!.query(
+    await this.liveSession().query(
       `UPDATE ${ident(this.o.schema)}.outbox SET parked_at = now(), park_reason = $2
        WHERE id = $1 AND published_at IS NULL AND ${this.lease.fence('$3', '$4')}`,
       [r.id, reason.slice(0, 2000), this.lease.name, this.lease.started],

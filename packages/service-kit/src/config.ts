@@ -61,6 +61,11 @@ export const baseConfigSchema = z.object({
   ROLE: z.enum(['all', 'worker', 'relay']).default('all'),
   RELAY_BATCH_SIZE: z.coerce.number().int().positive().default(500),
   RELAY_POLL_MS: z.coerce.number().int().positive().default(1000),
+  /**
+   * How long a published batch may wait to leave the outbox with the next round's select (one statement for both);
+   * 0: the next round comes at once. A crash within it publishes the batch again (at-least-once).
+   */
+  RELAY_MARK_DELAY_MS: z.coerce.number().int().min(0).max(10000).default(25),
   /** A row larger than this (payload, key, headers) is parked unsent: the broker's max.message.bytes would refuse it. */
   RELAY_MAX_RECORD_BYTES: z.coerce.number().int().positive().default(1_000_000),
   /** How often consumer lag, outbox backlog and the service's own figures are refreshed for /metrics. */

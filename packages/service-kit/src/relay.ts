@@ -15,6 +15,7 @@ export function buildRelay(r: Resources<BaseConfig>, m: PlatformInstruments): Ou
     producer: r.producer,
     batchSize: config.RELAY_BATCH_SIZE,
     pollIntervalMs: config.RELAY_POLL_MS,
+    markDelayMs: config.RELAY_MARK_DELAY_MS,
     maxRecordBytes: config.RELAY_MAX_RECORD_BYTES,
     logger: r.log,
     metrics: relayMetrics(m),
