@@ -148,12 +148,36 @@ function perOrderTable(d) {
     `| Per order, sustained phase | ${names.join(' | ')} |`,
     `|---|${names.map(() => '---').join('|')}|`,
     `| CPU ms | ${names.map((k) => ms(cpu[k])).join(' | ')} |`,
+    ...(d.perOrder.wakeups
+      ? [
+          `| wake-ups | ${names.map((k) => (d.perOrder.wakeups[k] == null ? '' : n(d.perOrder.wakeups[k], 1))).join(' | ')} |`,
+        ]
+      : []),
     `| RSS max / peak MiB | ${names.map((k) => (rss[k] ? `${n(rss[k].max)} / ${n(d.peakRssMiB[k])}` : '')).join(' | ')} |`,
     '',
     `Per order: ${n(d.perOrder.pgStatements, 1)} PostgreSQL statements, ${n(d.perOrder.pgCommits, 1)} commits, ` +
       `${n(d.perOrder.kafkaRecords, 1)} Kafka records. Memory: no service above 150 MiB at the sustained rate ` +
       `${met(d.targets.rssAtSustained)}; sustained ≥ 1,000 orders/s ${met(d.targets.sustainedOrdersPerSecond)}.`,
+    ...pacedCosts(d),
   ].join('\n');
+}
+
+/** What an order cost in each paced phase, per run, and how busy the machine was meanwhile (every process's CPU). */
+function pacedCosts(d) {
+  const lines = [];
+  for (const rate of Object.keys(d.runs[0]?.paced ?? {})) {
+    const runs = d.runs.map((r) => r.paced[rate]).filter(Boolean);
+    const each = runs.map((p) => {
+      const wakeups = p.perOrder.wakeups ? `, ${n(p.perOrder.wakeups.total, 0)} wake-ups` : '';
+      return (
+        `${ms(p.perOrder.cpuSeconds.total)} ms CPU${wakeups}, ${n(p.perOrder.pgStatements, 1)} statements, ` +
+        `${n(p.perOrder.pgCommits, 1)} commits per order with the machine ${n(p.cpuSeconds.machine / p.seconds, 2)} ` +
+        `of ${d.machine.cpus} cores busy`
+      );
+    });
+    lines.push(`Paced ${rate} orders/s${runs.length > 1 ? ' (each run)' : ''}: ${each.join('; ')}.`);
+  }
+  return lines.flatMap((l) => ['', l]);
 }
 
 function render(d) {

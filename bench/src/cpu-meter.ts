@@ -3,12 +3,14 @@
  * so that a process which exits during the window (a pooled PostgreSQL connection closed after its idle timeout)
  * still counts up to its last sample, and one that starts during it counts from zero.
  */
-import { cpuSeconds, machineBusySeconds, memMiB, postgresProcesses } from './proc';
+import { cpuSeconds, machineBusySeconds, memMiB, postgresProcesses, wakeupsByThread } from './proc';
 
 /** What a window cost, per process name, in CPU seconds; `machine` is every core's busy time, anyone's. */
 export interface CpuWindow {
   seconds: Record<string, number>;
   machine: number;
+  /** Wake-ups (voluntary context switches of every thread) per process name, as `seconds` is named. */
+  wakeups: Record<string, number>;
   /** Resident set per named process during the window, MiB: the largest and the mean of the samples. */
   rss: Record<string, { max: number; mean: number }>;
 }
@@ -17,6 +19,9 @@ interface Tracked {
   name: string;
   base: number;
   last: number;
+  /** Wake-ups counted so far, and each thread's count at the last sample (a thread that ends keeps what it had). */
+  wakeups: number;
+  threads: Map<number, number>;
 }
 
 /** Name of PostgreSQL processes that serve other databases (other work on a shared machine): kept apart. */
@@ -63,13 +68,17 @@ export class CpuMeter {
     if (this.timer) clearInterval(this.timer);
     this.sample(true);
     const seconds: Record<string, number> = {};
-    for (const t of this.tracked.values()) seconds[t.name] = (seconds[t.name] ?? 0) + (t.last - t.base);
+    const woken: Record<string, number> = {};
+    for (const t of this.tracked.values()) {
+      seconds[t.name] = (seconds[t.name] ?? 0) + (t.last - t.base);
+      woken[t.name] = (woken[t.name] ?? 0) + t.wakeups;
+    }
     const u = process.cpuUsage(this.loadgenBase);
     seconds.loadgen = (u.user + u.system) / 1e6;
     const rss: CpuWindow['rss'] = {};
     for (const [name, v] of this.rss)
       rss[name] = { max: Math.max(...v), mean: Math.round((v.reduce((a, b) => a + b, 0) / v.length) * 10) / 10 };
-    return { seconds, machine: machineBusySeconds() - this.machineBase, rss };
+    return { seconds, machine: machineBusySeconds() - this.machineBase, wakeups: woken, rss };
   }
 
   /** `born`: a process first seen now started inside the window, so all of its CPU time belongs to it. */
@@ -88,9 +97,18 @@ export class CpuMeter {
 
   private track(pid: number, name: string, born: boolean): void {
     const v = cpuSeconds(pid);
-    if (v === undefined) return;
+    const threads = wakeupsByThread(pid);
+    if (v === undefined || threads === undefined) return;
     const t = this.tracked.get(pid);
-    if (t) t.last = v;
-    else this.tracked.set(pid, { name, base: born ? 0 : v, last: v });
+    if (!t) {
+      // A process born in the window counts its threads from zero, as its CPU time.
+      const wakeups = born ? [...threads.values()].reduce((a, b) => a + b, 0) : 0;
+      this.tracked.set(pid, { name, base: born ? 0 : v, last: v, wakeups, threads });
+      return;
+    }
+    t.last = v;
+    // A thread first seen now started since the last sample (or in the window): all of its count is new.
+    for (const [tid, n] of threads) t.wakeups += n - (t.threads.get(tid) ?? 0);
+    t.threads = threads;
   }
 }

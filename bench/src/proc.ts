@@ -34,6 +34,26 @@ export function cpuSeconds(pid: number, children = false): number | undefined {
   return ticks / CLK_TCK;
 }
 
+/**
+ * Times each thread of a process went to sleep waiting (voluntary context switches, from
+ * /proc/<pid>/task/<tid>/status), by thread id: each is a wake-up to come, the unit the machine charges for when work
+ * arrives one piece at a time.
+ */
+export function wakeupsByThread(pid: number): Map<number, number> | undefined {
+  let tasks: string[];
+  try {
+    tasks = fs.readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return undefined;
+  }
+  const out = new Map<number, number>();
+  for (const t of tasks) {
+    const n = Number(/\nvoluntary_ctxt_switches:\s+(\d+)/.exec(read(`/proc/${pid}/task/${t}/status`) ?? '')?.[1]);
+    if (Number.isFinite(n)) out.set(Number(t), n);
+  }
+  return out;
+}
+
 /** A memory figure of /proc/<pid>/status in MiB: VmRSS (now) or VmHWM (peak resident set). */
 export function memMiB(pid: number | undefined, field: 'VmRSS' | 'VmHWM'): number | undefined {
   if (!pid) return undefined;

@@ -46,6 +46,10 @@ function expectPhaseHealthy(name: string, p: PhaseResult): void {
   expect(p.ordersPerSecond).toBeGreaterThan(0);
   expect(p.latencyMs?.p50).toBeGreaterThan(0);
   expect(p.perOrder.pgCommits).toBeGreaterThan(0);
+  // Every order wakes PostgreSQL and the services; no process counts below zero (a thread that ended keeps its count).
+  expect(p.perOrder.wakeups.total).toBeGreaterThan(0);
+  for (const [k, v] of Object.entries(p.perOrder.wakeups))
+    expect({ k, ok: v === null || v >= 0 }).toEqual({ k, ok: true });
   expect(p.perOrder.kafkaRecords).toBeGreaterThanOrEqual(RECORDS_PER_ORDER - 0.1);
   expect(p.perOrder.kafkaRecords).toBeLessThanOrEqual(RECORDS_PER_ORDER + 0.1);
 }

@@ -71,8 +71,11 @@ export async function pgbenchCeiling(record: SampleRecord, clients: number, seco
 /** pgbench with prepared statements (the outbox and inbox statements are prepared once per connection), no vacuum. */
 async function run(url: string, file: string, clients: number, seconds: number): Promise<string> {
   const u = new URL(url);
+  // The same transport as the services: a TCP host, or a Unix socket directory (`?host=/var/run/postgresql`, or the
+  // directory URL-encoded as the host), as libpq and node-postgres read the URL.
+  const host = u.searchParams.get('host') ?? decodeURIComponent(u.hostname);
   const args = ['-n', '-M', 'prepared', '-c', String(clients), '-j', String(Math.min(clients, os.cpus().length))];
-  args.push('-T', String(seconds), '-f', file, '-h', u.hostname, '-p', u.port || '5432');
+  args.push('-T', String(seconds), '-f', file, '-h', host, '-p', u.port || '5432');
   args.push('-U', decodeURIComponent(u.username || 'postgres'), u.pathname.slice(1));
   const env = { ...process.env, ...(u.password ? { PGPASSWORD: decodeURIComponent(u.password) } : {}) };
   const { stdout } = await promisify(execFile)(PGBENCH, args, { env, timeout: (seconds + 60) * 1000 });

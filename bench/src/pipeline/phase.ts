@@ -42,6 +42,11 @@ export interface PhaseResult {
   perOrder: {
     /** Per measured process (null: its pid was not found), and `total` of those. */
     cpuSeconds: Record<string, number | null>;
+    /**
+     * Wake-ups per process (voluntary context switches of its threads; the load generator is not counted: it
+     * shares the suite's process), and `total`: what paced orders cost on a machine that charges per wake-up.
+     */
+    wakeups: Record<string, number | null>;
     pgStatements: number | null;
     pgCommits: number;
     kafkaRecords: number;
@@ -119,7 +124,8 @@ function summarise({ kind, rate, sent, end, cpu, pg, records, pids }: Measured):
     kafkaRecords: records.written,
     kafkaRecordsConsumed: records.consumed,
     perOrder: {
-      cpuSeconds: perOrderCpu(cpu.seconds, orders, ['kafka', 'registry', 'postgres', ...SERVICES, 'loadgen']),
+      cpuSeconds: perOrderOf(cpu.seconds, orders, ['kafka', 'registry', 'postgres', ...SERVICES, 'loadgen'], 6),
+      wakeups: perOrderOf(cpu.wakeups, orders, ['kafka', 'registry', 'postgres', ...SERVICES], 1),
       pgStatements: pg.statements === null ? null : round(pg.statements / orders, 1),
       pgCommits: round(pg.commits / orders, 2),
       kafkaRecords: round(records.written / orders, 2),
@@ -130,14 +136,20 @@ function summarise({ kind, rate, sent, end, cpu, pg, records, pids }: Measured):
 }
 
 /**
- * CPU seconds per order of each of `names` (null where it was not measured) and their total. Backends of other
- * databases (POSTGRES_OTHER) are other work on a shared machine: in the phase's cpuSeconds, not in the total.
+ * Per order, a count (CPU seconds, wake-ups) of each of `names` (null where it was not measured) and their total.
+ * Backends of other databases (POSTGRES_OTHER) are other work on a shared machine: in the phase's figures, not in
+ * the total.
  */
-function perOrderCpu(seconds: Record<string, number>, orders: number, names: string[]): Record<string, number | null> {
+function perOrderOf(
+  counts: Record<string, number>,
+  orders: number,
+  names: string[],
+  digits: number,
+): Record<string, number | null> {
   const out: Record<string, number | null> = {};
-  for (const k of names) out[k] = seconds[k] === undefined ? null : round(seconds[k] / orders, 6);
-  const own = Object.entries(seconds).filter(([k]) => k !== POSTGRES_OTHER && names.includes(k));
-  out.total = round(total(Object.fromEntries(own)) / orders, 6);
+  for (const k of names) out[k] = counts[k] === undefined ? null : round(counts[k] / orders, digits);
+  const own = Object.entries(counts).filter(([k]) => k !== POSTGRES_OTHER && names.includes(k));
+  out.total = round(total(Object.fromEntries(own)) / orders, digits);
   return out;
 }
 

@@ -31,6 +31,7 @@ function phaseRow(name: string, p: PhaseResult): (string | number | null)[] {
     p.drained ? 'yes' : 'NO',
     (p.otherWorkCpuSeconds / p.seconds).toFixed(2),
     perMs(p.perOrder.cpuSeconds.total, 1),
+    p.perOrder.wakeups?.total ?? null,
     p.perOrder.pgStatements,
     p.perOrder.pgCommits,
     p.perOrder.kafkaRecords,
@@ -40,7 +41,7 @@ function phaseRow(name: string, p: PhaseResult): (string | number | null)[] {
 function phases(d: BenchDocument): string {
   // "others' cores": CPU that other work on the machine used meanwhile, in cores (contention behind the figures).
   const head = ['phase', 'offered/s', 'orders', 'seconds', 'orders/s', 'p50 ms', 'p90', 'p99', 'max', 'fulfilled'];
-  head.push('idle', "others' cores", 'cpu ms/order', 'stmts/order', 'commits/order', 'records/order');
+  head.push('idle', "others' cores", 'cpu ms/order', 'wake-ups/order', 'stmts/order', 'commits/order', 'records/order');
   const rows: (string | number | null)[][] = [head];
   d.runs.forEach((r, i) => {
     const tag = d.runs.length > 1 ? ` #${i + 1}` : '';
@@ -80,9 +81,13 @@ function ceilings(d: BenchDocument): string {
 }
 
 function perProcess(d: BenchDocument): string {
-  const rows: (string | number | null)[][] = [['process', 'cpu ms/order', 'RSS max MiB', 'peak RSS MiB']];
-  for (const [name, v] of Object.entries(d.perOrder.cpuSeconds))
-    rows.push([name, perMs(v, 2), d.rssDuringSustainedMiB[name]?.max ?? null, d.peakRssMiB[name] ?? null]);
+  const rows: (string | number | null)[][] = [
+    ['process', 'cpu ms/order', 'wake-ups/order', 'RSS max MiB', 'peak RSS MiB'],
+  ];
+  for (const [name, v] of Object.entries(d.perOrder.cpuSeconds)) {
+    const woken = d.perOrder.wakeups?.[name] ?? null;
+    rows.push([name, perMs(v, 2), woken, d.rssDuringSustainedMiB[name]?.max ?? null, d.peakRssMiB[name] ?? null]);
+  }
   return columns(rows);
 }
 
