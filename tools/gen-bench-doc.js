@@ -129,6 +129,12 @@ function machineRow(c) {
  * The no-op service at a paced rate, each event alone and in bursts, against full speed: CPU per event of the service,
  * PostgreSQL and the broker together. Absent from documents written before it was measured.
  */
+/** The paced no-op service's wake-ups per event alone / in bursts, where the document has them. */
+function wakeups(p) {
+  if (!p.alone.wakeups) return '';
+  return `; ${n(p.alone.wakeups.total, 1)} / ${n(p.bursts.wakeups.total, 1)} wake-ups/event`;
+}
+
 function noopPacedRow(c) {
   const p = c.details.noop.paced;
   if (!p) return [];
@@ -136,7 +142,7 @@ function noopPacedRow(c) {
   return [
     `| the same no-op service paced at ${n(p.rate)} events/s: one record per request / bursts of ${p.burst} / idle | ` +
       `${n(cpu.pacedAlone, 2)} / ${n(cpu.pacedBursts, 2)} ms CPU/event (service, PostgreSQL, broker); ` +
-      `idle ${n(p.idle.total * 1000)} ms/s | at full speed ${n(cpu.fullSpeed, 2)} ms CPU/event |`,
+      `idle ${n(p.idle.total * 1000)} ms/s${wakeups(p)} | at full speed ${n(cpu.fullSpeed, 2)} ms CPU/event |`,
   ];
 }
 

@@ -81,6 +81,9 @@ it('the short form runs the ceilings and the pipeline and writes every figure', 
   for (const [s, mib] of Object.entries(d.peakRssMiB)) expect({ s, positive: mib > 0 }).toEqual({ s, positive: true });
   for (const t of Object.values(d.targets)) expect(typeof t.met).toBe('boolean');
 
+  // An event alone wakes the service, PostgreSQL and the broker.
+  const alone = d.ceilings.details.noop.paced.alone.wakeups;
+  for (const [k, v] of Object.entries(alone)) expect({ k, positive: v > 0 }).toEqual({ k, positive: true });
   expect(d.runs).toHaveLength(1);
   const run = d.runs[0]!;
   for (const [rate, p] of Object.entries(run.paced)) expectPhaseHealthy(`paced ${rate}`, p);

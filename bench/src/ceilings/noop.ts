@@ -27,12 +27,18 @@ import { CpuMeter, type CpuWindow } from '../cpu-meter';
 import type { Settings } from '../settings';
 import { round } from '../stats';
 
-/** CPU seconds per event (or per second, idle) of the service process, PostgreSQL and the broker, and their sum. */
+/**
+ * CPU seconds per event (or per second, idle) of the service process, PostgreSQL and the broker, and their sum; and
+ * their wake-ups (voluntary context switches of every thread) per event or second, likewise. Unlike the pipeline at
+ * a paced rate, one service at 100 events/s leaves the machine mostly idle, so neither expands to fill it: they
+ * price an event, and a change to what an event does shows in them.
+ */
 export interface NoopCpu {
   service: number;
   postgres: number;
   kafka: number;
   total: number;
+  wakeups: { service: number; postgres: number; kafka: number; total: number };
 }
 
 export interface NoopPaced {
@@ -129,13 +135,20 @@ export async function noopCeiling(
 }
 
 function perUnit(w: CpuWindow, units: number): NoopCpu {
-  const per = (v: number | undefined) => round((v ?? 0) / units, 6);
+  const per = (v: number | undefined, digits: number) => round((v ?? 0) / units, digits);
   const c = w.seconds;
+  const k = w.wakeups;
   return {
-    service: per(c.service),
-    postgres: per(c.postgres),
-    kafka: per(c.kafka),
-    total: per((c.service ?? 0) + (c.postgres ?? 0) + (c.kafka ?? 0)),
+    service: per(c.service, 6),
+    postgres: per(c.postgres, 6),
+    kafka: per(c.kafka, 6),
+    total: per((c.service ?? 0) + (c.postgres ?? 0) + (c.kafka ?? 0), 6),
+    wakeups: {
+      service: per(k.service, 1),
+      postgres: per(k.postgres, 1),
+      kafka: per(k.kafka, 1),
+      total: per((k.service ?? 0) + (k.postgres ?? 0) + (k.kafka ?? 0), 1),
+    },
   };
 }
 

@@ -70,6 +70,11 @@ function ceilings(d: BenchDocument): string {
       `${c.noopCpuMsPerEvent.pacedAlone} / ${c.noopCpuMsPerEvent.pacedBursts}`,
       null,
     ],
+    [
+      `no-op service paced ${c.details.noop.paced.rate}/s: wake-ups/event alone / in bursts (service, PostgreSQL, broker)`,
+      `${c.details.noop.paced.alone.wakeups.total} / ${c.details.noop.paced.bursts.wakeups.total}`,
+      null,
+    ],
     ['relay (events/s; ratio: to producer)', c.relayEventsPerSecond, r.relayToProducer ?? null],
     ['relay pickup p50 / p99 (ms)', `${c.relayPickupMs.p50} / ${c.relayPickupMs.p99}`, null],
     [
