@@ -125,16 +125,16 @@ function machineRow(c) {
   ];
 }
 
-/**
- * The no-op service at a paced rate, each event alone and in bursts, against full speed: CPU per event of the service,
- * PostgreSQL and the broker together. Absent from documents written before it was measured.
- */
 /** The paced no-op service's wake-ups per event alone / in bursts, where the document has them. */
 function wakeups(p) {
   if (!p.alone.wakeups) return '';
   return `; ${n(p.alone.wakeups.total, 1)} / ${n(p.bursts.wakeups.total, 1)} wake-ups/event`;
 }
 
+/**
+ * The no-op service at a paced rate, each event alone and in bursts, against full speed: CPU per event of the service,
+ * PostgreSQL and the broker together. Absent from documents written before it was measured.
+ */
 function noopPacedRow(c) {
   const p = c.details.noop.paced;
   if (!p) return [];

@@ -135,21 +135,16 @@ export async function noopCeiling(
 }
 
 function perUnit(w: CpuWindow, units: number): NoopCpu {
-  const per = (v: number | undefined, digits: number) => round((v ?? 0) / units, digits);
-  const c = w.seconds;
-  const k = w.wakeups;
-  return {
-    service: per(c.service, 6),
-    postgres: per(c.postgres, 6),
-    kafka: per(c.kafka, 6),
-    total: per((c.service ?? 0) + (c.postgres ?? 0) + (c.kafka ?? 0), 6),
-    wakeups: {
-      service: per(k.service, 1),
-      postgres: per(k.postgres, 1),
-      kafka: per(k.kafka, 1),
-      total: per((k.service ?? 0) + (k.postgres ?? 0) + (k.kafka ?? 0), 1),
-    },
-  };
+  return { ...perProcess(w.seconds, units, 6), wakeups: perProcess(w.wakeups, units, 1) };
+}
+
+/** The service's, PostgreSQL's and the broker's count per unit, and their sum. */
+function perProcess(counts: Record<string, number>, units: number, digits: number) {
+  const service = counts.service ?? 0;
+  const postgres = counts.postgres ?? 0;
+  const kafka = counts.kafka ?? 0;
+  const per = (v: number) => round(v / units, digits);
+  return { service: per(service), postgres: per(postgres), kafka: per(kafka), total: per(service + postgres + kafka) };
 }
 
 /** `rs` at `rate` records per second, `burst` records per produce request, the requests evenly spaced. */

@@ -1,6 +1,7 @@
 export { appendToOutbox, claimInbox, claimInboxMany } from './writer';
 export type { OutboxRecord, InboxEntry } from './writer';
-export { OutboxRelay, backlogQuery } from './relay';
+export { OutboxRelay } from './relay';
+export { backlogQuery } from './relay-sql';
 export type { RelayMetrics, RelayOptions, RelayStatus } from './relay';
 export { EventProcessor, beforeCommit } from './processor';
 export type { BatchItem, Emit, HandlerContext, LocalRelay, ProcessorOptions, Route } from './processor';

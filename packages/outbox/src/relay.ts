@@ -5,6 +5,7 @@ import { RecordRejectedError, silentLogger } from '@orderflow/messaging';
 import { outboxLease, type Lease } from './lease';
 import { Doze } from './doze';
 import type { LocalRelay } from './processor';
+import { backlogQuery, relayStatements, type RelayStatements } from './relay-sql';
 import { ident, notifyChannel, SESSION_OPTIONS } from './sql';
 
 /**
@@ -102,11 +103,13 @@ export class OutboxRelay implements LocalRelay {
   private loop: Promise<void> | undefined;
   private lastCleanup = 0;
   private readonly lease: Lease;
+  private readonly sql: RelayStatements;
   /** Acknowledged by the broker, still in the outbox: moved by the next round (or alone after markDelayMs). */
   private unmarked: Row[] = [];
 
   constructor(opts: RelayOptions) {
     this.lease = outboxLease(opts.schema);
+    this.sql = relayStatements(opts.schema, this.lease);
     this.o = {
       batchSize: 500,
       pollIntervalMs: 1000,
@@ -267,64 +270,35 @@ export class OutboxRelay implements LocalRelay {
     return this.session;
   }
 
-  /** Unpublished rows in id order, none behind a parked row of its key. `$1`: the batch size. */
-  private selectText(extraFilter = ''): string {
-    const o = ident(this.o.schema);
-    return `SELECT id, topic, message_key, payload, headers, created_at FROM ${o}.outbox r
-       WHERE published_at IS NULL AND parked_at IS NULL${extraFilter}
-         AND NOT EXISTS (SELECT 1 FROM ${o}.outbox p
-                         WHERE p.published_at IS NULL AND p.parked_at IS NOT NULL AND p.discarded_at IS NULL
-                           AND p.message_key = r.message_key AND p.id < r.id)
-       ORDER BY id LIMIT $1`;
-  }
-
   private async select(): Promise<Row[]> {
     // Named (prepared once per session): the relay's statements run thousands of times with the same text.
     const { rows } = await this.liveSession().query<Row>({
       name: `relay-select-${this.o.schema}`,
-      text: this.selectText(),
+      text: this.sql.select,
       values: [this.o.batchSize],
     });
     return rows;
   }
 
   /**
-   * Moves `rows` out of the outbox into outbox_published (their identity and publication time; see migration 5),
-   * fenced by the lease: if it was lost, nothing moves and we step down (the rows are published again by the new
-   * leader: at-least-once). The parameters: the ids, then the lease's name and start.
+   * Moves `rows` out of the outbox into outbox_published, on their own, fenced by the lease: if it was lost, nothing
+   * moves and we step down (the rows are published again by the new leader: at-least-once).
    */
-  private moveText(ids: string, name: string, started: string): string {
-    const o = ident(this.o.schema);
-    return `published AS (
-         DELETE FROM ${o}.outbox WHERE id = ANY(${ids}::bigint[]) AND ${this.lease.fence(name, started)}
-         RETURNING id, event_id, event_type, topic, message_key, created_at),
-       moved AS (
-         INSERT INTO ${o}.outbox_published (id, event_id, event_type, topic, message_key, created_at, published_at)
-         SELECT id, event_id, event_type, topic, message_key, created_at, now() FROM published RETURNING 1)`;
-  }
-
-  /** Marks `rows` on their own (see moveText). */
   private async mark(rows: Row[]): Promise<void> {
     if (rows.length === 0) return;
     const marked = await this.liveSession().query<{ marked: number }>({
       name: `relay-mark-${this.o.schema}`,
-      text: `WITH ${this.moveText('$1', '$2', '$3')} SELECT count(*)::int AS marked FROM moved`,
+      text: this.sql.mark,
       values: [rows.map((r) => r.id), this.lease.name, this.lease.started],
     });
     this.checkMarked(marked.rows[0]?.marked, rows.length);
   }
 
-  /**
-   * Marks `rows` (see moveText) and selects the next batch in one statement. The select reads the snapshot from
-   * before the move, so it leaves the moved rows out by id; the count of moved rows comes on every row, and on a
-   * row of nulls when nothing new is there.
-   */
+  /** Marks `rows` as mark does and selects the next batch, in one statement (RelayStatements.markAndSelect). */
   private async markAndSelect(rows: Row[]): Promise<Row[]> {
     const result = await this.liveSession().query<Row & { marked: number }>({
       name: `relay-mark-select-${this.o.schema}`,
-      text: `WITH ${this.moveText('$4', '$2', '$3')}
-       SELECT m.marked, n.* FROM (SELECT count(*)::int AS marked FROM moved) m
-       LEFT JOIN LATERAL (${this.selectText(' AND id <> ALL($4::bigint[])')}) n ON true`,
+      text: this.sql.markAndSelect,
       values: [this.o.batchSize, this.lease.name, this.lease.started, rows.map((r) => r.id)],
     });
     this.checkMarked(result.rows[0]?.marked, rows.length);
@@ -347,11 +321,7 @@ export class OutboxRelay implements LocalRelay {
   }
 
   private async park(r: Row, reason: string): Promise<void> {
-    await this.liveSession().query(
-      `UPDATE ${ident(this.o.schema)}.outbox SET parked_at = now(), park_reason = $2
-       WHERE id = $1 AND published_at IS NULL AND ${this.lease.fence('$3', '$4')}`,
-      [r.id, reason.slice(0, 2000), this.lease.name, this.lease.started],
-    );
+    await this.liveSession().query(this.sql.park, [r.id, reason.slice(0, 2000), this.lease.name, this.lease.started]);
     this.parked += 1;
     this.lastError = `row ${r.id} parked: ${reason}`;
     this.o.logger.error(
@@ -389,21 +359,6 @@ export class OutboxRelay implements LocalRelay {
     await Promise.race([this.lease.release(s), new Promise((r) => setTimeout(r, 1000).unref())]).catch(() => undefined);
     await s.end().catch(() => undefined);
   }
-}
-
-/**
- * One row: `pending` (unpublished, not parked), `age` of the oldest pending row in ms, and `parked` (refused by the
- * broker, not discarded) of `schema`'s outbox. Each count reads one partial index (outbox_pending_idx,
- * outbox_parked_key_idx): the published rows kept for audit are never scanned, so it costs the same with an hour
- * of history as with none.
- */
-export function backlogQuery(schema: string): string {
-  const o = ident(schema);
-  return `SELECT p.pending, p.age, (SELECT count(*)::int FROM ${o}.outbox
-                                   WHERE published_at IS NULL AND parked_at IS NOT NULL AND discarded_at IS NULL) AS parked
-          FROM (SELECT count(*)::int AS pending,
-                       coalesce(extract(epoch FROM now() - min(created_at)) * 1000, 0)::float8 AS age
-                FROM ${o}.outbox WHERE published_at IS NULL AND parked_at IS NULL) p`;
 }
 
 function toMessage(r: Row): OutboundMessage {
