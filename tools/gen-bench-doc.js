@@ -162,6 +162,9 @@ function perOrderTable(d) {
     `| RSS max / peak MiB | ${names.map((k) => (rss[k] ? `${n(rss[k].max)} / ${n(d.peakRssMiB[k])}` : '')).join(' | ')} |`,
     '',
     `Per order: ${n(d.perOrder.pgStatements, 1)} PostgreSQL statements, ${n(d.perOrder.pgCommits, 1)} commits, ` +
+      (d.perOrder.pgWalRecords != null
+        ? `${n(d.perOrder.pgWalRecords, 0)} WAL records (${n(d.perOrder.pgWalBytes / 1024, 1)} KiB), `
+        : '') +
       `${n(d.perOrder.kafkaRecords, 1)} Kafka records. Memory: no service above 150 MiB at the sustained rate ` +
       `${met(d.targets.rssAtSustained)}; sustained ≥ 1,000 orders/s ${met(d.targets.sustainedOrdersPerSecond)}.`,
     ...pacedCosts(d),
@@ -177,7 +180,7 @@ function pacedCosts(d) {
       const wakeups = p.perOrder.wakeups ? `, ${n(p.perOrder.wakeups.total, 0)} wake-ups` : '';
       return (
         `${ms(p.perOrder.cpuSeconds.total)} ms CPU${wakeups}, ${n(p.perOrder.pgStatements, 1)} statements, ` +
-        `${n(p.perOrder.pgCommits, 1)} commits per order with the machine ${n(p.cpuSeconds.machine / p.seconds, 2)} ` +
+        `${n(p.perOrder.pgCommits, 1)} commits${p.perOrder.pgWalRecords != null ? `, ${n(p.perOrder.pgWalRecords, 0)} WAL records` : ''} per order with the machine ${n(p.cpuSeconds.machine / p.seconds, 2)} ` +
         `of ${d.machine.cpus} cores busy`
       );
     });

@@ -1,7 +1,8 @@
 /**
  * PostgreSQL's own counts for one database: statements (pg_stat_statements `calls`) and commits (pg_stat_database
  * `xact_commit`). The bench's own queries are left out: statements by a marker comment at their start (the view
- * keeps a statement's first text), commits by counting them here.
+ * keeps a statement's first text), commits by counting them here. WAL (pg_stat_wal) is the server's: every row
+ * version, index entry and commit written, wherever the statements came from.
  */
 import { Client } from 'pg';
 
@@ -14,6 +15,12 @@ export interface PgCounters {
   commits: number;
   /** Entries pg_stat_statements evicted so far (pg_stat_statements.max): when it moves, statement counts are low. */
   evictions: number | null;
+  /**
+   * WAL records and bytes the whole server wrote (pg_stat_wal, PostgreSQL 14+; null before): the write work the
+   * statements did, which unlike their number does not shrink when more rows share a statement.
+   */
+  walRecords: number | null;
+  walBytes: number | null;
 }
 
 /** An administrative session on the measured database that reads its counters and runs the bench's queries. */
@@ -56,7 +63,8 @@ export class StatsDb {
       [this.database],
     );
     const commits = Number(db?.commits ?? 0) - this.ownCommits;
-    if (!this.statementsAvailable) return { statements: null, commits, evictions: null };
+    const wal = await this.wal();
+    if (!this.statementsAvailable) return { statements: null, commits, evictions: null, ...wal };
     const [s] = await this.query<{ calls: string; dealloc: string | null }>(
       `SELECT coalesce(sum(calls), 0)::text AS calls,
               (SELECT dealloc::text FROM pg_stat_statements_info) AS dealloc
@@ -64,7 +72,20 @@ export class StatsDb {
        WHERE dbid = (SELECT oid FROM pg_database WHERE datname = $1) AND query NOT LIKE $2`,
       [this.database, `${BENCH_MARK}%`],
     );
-    return { statements: Number(s?.calls ?? 0), commits, evictions: s?.dealloc == null ? null : Number(s.dealloc) };
+    return {
+      statements: Number(s?.calls ?? 0),
+      commits,
+      evictions: s?.dealloc == null ? null : Number(s.dealloc),
+      ...wal,
+    };
+  }
+
+  private async wal(): Promise<Pick<PgCounters, 'walRecords' | 'walBytes'>> {
+    const rows = await this.query<{ records: string; bytes: string }>(
+      'SELECT wal_records::text AS records, wal_bytes::text AS bytes FROM pg_stat_wal',
+    ).catch(() => []);
+    const w = rows[0];
+    return w ? { walRecords: Number(w.records), walBytes: Number(w.bytes) } : { walRecords: null, walBytes: null };
   }
 
   async close(): Promise<void> {
@@ -78,5 +99,7 @@ export function counterDelta(a: PgCounters, b: PgCounters): PgCounters {
     statements: a.statements === null || b.statements === null ? null : b.statements - a.statements,
     commits: b.commits - a.commits,
     evictions: a.evictions === null || b.evictions === null ? null : b.evictions - a.evictions,
+    walRecords: a.walRecords === null || b.walRecords === null ? null : b.walRecords - a.walRecords,
+    walBytes: a.walBytes === null || b.walBytes === null ? null : b.walBytes - a.walBytes,
   };
 }

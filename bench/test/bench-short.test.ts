@@ -46,6 +46,9 @@ function expectPhaseHealthy(name: string, p: PhaseResult): void {
   expect(p.ordersPerSecond).toBeGreaterThan(0);
   expect(p.latencyMs?.p50).toBeGreaterThan(0);
   expect(p.perOrder.pgCommits).toBeGreaterThan(0);
+  // Every order writes rows: the server's WAL moves (PostgreSQL 14+, which CI runs).
+  expect(p.perOrder.pgWalRecords).toBeGreaterThan(0);
+  expect(p.perOrder.pgWalBytes).toBeGreaterThan(0);
   // Every order wakes PostgreSQL and the services; no process counts below zero (a thread that ended keeps its count).
   expect(p.perOrder.wakeups.total).toBeGreaterThan(0);
   for (const [k, v] of Object.entries(p.perOrder.wakeups))

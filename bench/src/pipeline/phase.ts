@@ -49,6 +49,9 @@ export interface PhaseResult {
     wakeups: Record<string, number | null>;
     pgStatements: number | null;
     pgCommits: number;
+    /** WAL records and bytes the PostgreSQL server wrote (null before PostgreSQL 14). */
+    pgWalRecords: number | null;
+    pgWalBytes: number | null;
     kafkaRecords: number;
   };
   /** Resident set per service during the phase (1 s samples) and VmHWM (peak since start) at its end, MiB. */
@@ -128,6 +131,8 @@ function summarise({ kind, rate, sent, end, cpu, pg, records, pids }: Measured):
       wakeups: perOrderOf(cpu.wakeups, orders, ['kafka', 'registry', 'postgres', ...SERVICES], 1),
       pgStatements: pg.statements === null ? null : round(pg.statements / orders, 1),
       pgCommits: round(pg.commits / orders, 2),
+      pgWalRecords: pg.walRecords === null ? null : round(pg.walRecords / orders, 1),
+      pgWalBytes: pg.walBytes === null ? null : Math.round(pg.walBytes / orders),
       kafkaRecords: round(records.written / orders, 2),
     },
     rssMiB: Object.fromEntries(SERVICES.map((s) => [s, cpu.rss[s] ?? { max: NaN, mean: NaN }])),

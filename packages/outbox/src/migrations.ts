@@ -92,6 +92,15 @@ export const OUTBOX_MIGRATIONS: readonly Migration[] = [
                      RETURNING id, event_id, event_type, topic, message_key, created_at, published_at)
       INSERT INTO ${s}.outbox_published SELECT * FROM moved ON CONFLICT (id) DO NOTHING;`,
   },
+  {
+    version: 6,
+    name: 'the relay reads pending rows by the primary key: published rows have left the outbox (step 5)',
+    // Since step 5 the outbox holds only rows not published yet, and the few parked or discarded ones, so the
+    // primary key walks the pending rows in id order as the partial index did; that index cost an entry (and its
+    // WAL) for every event written.
+    sql: (s) => `
+      DROP INDEX IF EXISTS ${s}.outbox_pending_idx;`,
+  },
 ];
 
 /** Every step's SQL, for tests and tools that create an outbox schema in one go (idempotent). */

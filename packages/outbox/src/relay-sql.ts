@@ -48,9 +48,8 @@ export function relayStatements(schema: string, lease: Lease): RelayStatements {
 
 /**
  * One row: `pending` (unpublished, not parked), `age` of the oldest pending row in ms, and `parked` (refused by the
- * broker, not discarded) of `schema`'s outbox. Each count reads one partial index (outbox_pending_idx,
- * outbox_parked_key_idx): the published rows kept for audit are never scanned, so it costs the same with an hour
- * of history as with none.
+ * broker, not discarded) of `schema`'s outbox. The published rows kept for audit are in outbox_published, never
+ * scanned here, so it costs the same with an hour of history as with none.
  */
 export function backlogQuery(schema: string): string {
   const o = ident(schema);
