@@ -163,7 +163,9 @@ function perOrderTable(d) {
     '',
     `Per order: ${n(d.perOrder.pgStatements, 1)} PostgreSQL statements, ${n(d.perOrder.pgCommits, 1)} commits, ` +
       (d.perOrder.pgWalRecords != null
-        ? `${n(d.perOrder.pgWalRecords, 0)} WAL records (${n(d.perOrder.pgWalBytes / 1024, 1)} KiB), `
+        ? `${n(d.perOrder.pgWalRecords, 0)} WAL records (${n(d.perOrder.pgWalBytes / 1024, 1)} KiB` +
+          (d.perOrder.pgWalFullPages != null ? `, ${n(d.perOrder.pgWalFullPages, 2)} of them full-page images` : '') +
+          '), '
         : '') +
       `${n(d.perOrder.kafkaRecords, 1)} Kafka records. Memory: no service above 150 MiB at the sustained rate ` +
       `${met(d.targets.rssAtSustained)}; sustained ≥ 1,000 orders/s ${met(d.targets.sustainedOrdersPerSecond)}.`,

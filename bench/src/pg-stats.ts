@@ -21,6 +21,11 @@ export interface PgCounters {
    */
   walRecords: number | null;
   walBytes: number | null;
+  /**
+   * Of those, full-page images: a page's first change after a checkpoint is logged whole (full_page_writes), so
+   * WAL bytes per order jump in a phase a checkpoint fell into while the records do not.
+   */
+  walFullPages: number | null;
 }
 
 /** An administrative session on the measured database that reads its counters and runs the bench's queries. */
@@ -80,12 +85,14 @@ export class StatsDb {
     };
   }
 
-  private async wal(): Promise<Pick<PgCounters, 'walRecords' | 'walBytes'>> {
-    const rows = await this.query<{ records: string; bytes: string }>(
-      'SELECT wal_records::text AS records, wal_bytes::text AS bytes FROM pg_stat_wal',
+  private async wal(): Promise<Pick<PgCounters, 'walRecords' | 'walBytes' | 'walFullPages'>> {
+    const rows = await this.query<{ records: string; bytes: string; fpi: string }>(
+      'SELECT wal_records::text AS records, wal_bytes::text AS bytes, wal_fpi::text AS fpi FROM pg_stat_wal',
     ).catch(() => []);
     const w = rows[0];
-    return w ? { walRecords: Number(w.records), walBytes: Number(w.bytes) } : { walRecords: null, walBytes: null };
+    return w
+      ? { walRecords: Number(w.records), walBytes: Number(w.bytes), walFullPages: Number(w.fpi) }
+      : { walRecords: null, walBytes: null, walFullPages: null };
   }
 
   async close(): Promise<void> {
@@ -101,5 +108,6 @@ export function counterDelta(a: PgCounters, b: PgCounters): PgCounters {
     evictions: a.evictions === null || b.evictions === null ? null : b.evictions - a.evictions,
     walRecords: a.walRecords === null || b.walRecords === null ? null : b.walRecords - a.walRecords,
     walBytes: a.walBytes === null || b.walBytes === null ? null : b.walBytes - a.walBytes,
+    walFullPages: a.walFullPages === null || b.walFullPages === null ? null : b.walFullPages - a.walFullPages,
   };
 }

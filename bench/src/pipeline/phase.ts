@@ -52,6 +52,8 @@ export interface PhaseResult {
     /** WAL records and bytes the PostgreSQL server wrote (null before PostgreSQL 14). */
     pgWalRecords: number | null;
     pgWalBytes: number | null;
+    /** Of the records, full-page images (many after a checkpoint; see PgCounters). */
+    pgWalFullPages: number | null;
     kafkaRecords: number;
   };
   /** Resident set per service during the phase (1 s samples) and VmHWM (peak since start) at its end, MiB. */
@@ -133,6 +135,7 @@ function summarise({ kind, rate, sent, end, cpu, pg, records, pids }: Measured):
       pgCommits: round(pg.commits / orders, 2),
       pgWalRecords: pg.walRecords === null ? null : round(pg.walRecords / orders, 1),
       pgWalBytes: pg.walBytes === null ? null : Math.round(pg.walBytes / orders),
+      pgWalFullPages: pg.walFullPages === null ? null : round(pg.walFullPages / orders, 2),
       kafkaRecords: round(records.written / orders, 2),
     },
     rssMiB: Object.fromEntries(SERVICES.map((s) => [s, cpu.rss[s] ?? { max: NaN, mean: NaN }])),

@@ -36,6 +36,7 @@ function phaseRow(name: string, p: PhaseResult): (string | number | null)[] {
     p.perOrder.pgCommits,
     p.perOrder.pgWalRecords ?? null,
     p.perOrder.pgWalBytes ?? null,
+    p.perOrder.pgWalFullPages ?? null,
     p.perOrder.kafkaRecords,
   ];
 }
@@ -44,7 +45,7 @@ function phases(d: BenchDocument): string {
   // "others' cores": CPU that other work on the machine used meanwhile, in cores (contention behind the figures).
   const head = ['phase', 'offered/s', 'orders', 'seconds', 'orders/s', 'p50 ms', 'p90', 'p99', 'max', 'fulfilled'];
   head.push('idle', "others' cores", 'cpu ms/order', 'wake-ups/order', 'stmts/order', 'commits/order');
-  head.push('WAL recs/order', 'WAL B/order', 'records/order');
+  head.push('WAL recs/order', 'WAL B/order', 'full pages/order', 'records/order');
   const rows: (string | number | null)[][] = [head];
   d.runs.forEach((r, i) => {
     const tag = d.runs.length > 1 ? ` #${i + 1}` : '';
