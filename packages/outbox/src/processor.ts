@@ -62,6 +62,13 @@ export interface ProcessorOptions {
   traceparent?: () => string | undefined;
   /** Runs around the processing of each record (a tracing span, say); traceparent() is read inside it. */
   around?: <R>(message: InboundMessage, fn: () => Promise<R>) => Promise<R>;
+  /**
+   * false: no inbox claim; the handlers themselves must make a redelivered event a no-op, by a unique key of their
+   * own that is the event id, in the same transaction (analytics: its timeline's primary key). A batch still hands
+   * its handlers each event id once (the first occurrence). Saves an inbox row per consumed event (a heap row, an
+   * index entry, a speculative-insert confirmation) where it would only repeat that key. @default true
+   */
+  inbox?: boolean;
 }
 
 type Handle = (event: unknown, ctx: HandlerContext) => Promise<Emit[] | void>;
@@ -137,11 +144,14 @@ export class EventProcessor {
         decoded.push({ ...(await this.decode(m, r.type)), route: r });
       }
       return this.transaction(async (tx) => {
-        const fresh = await claimInboxMany(
-          tx,
-          this.o.schema,
-          decoded.map((d) => this.inboxEntry(d)),
-        );
+        const fresh =
+          this.o.inbox === false
+            ? new Set(decoded.map((d) => d.metadata.eventId))
+            : await claimInboxMany(
+                tx,
+                this.o.schema,
+                decoded.map((d) => this.inboxEntry(d)),
+              );
         const all: OutboxRecord[] = [];
         const many = new Map<Route, Decoded[]>();
         let duplicates = 0;
@@ -190,7 +200,7 @@ export class EventProcessor {
 
   private async applyOne(tx: PoolClient, d: Decoded, handle: Handle, claimed: boolean): Promise<OutboxRecord[] | null> {
     const { message, metadata } = d;
-    if (!claimed && !(await claimInbox(tx, this.o.schema, this.inboxEntry(d)))) return null;
+    if (!claimed && this.o.inbox !== false && !(await claimInbox(tx, this.o.schema, this.inboxEntry(d)))) return null;
     const emits = (await handle(d.event, { tx, message, metadata })) ?? [];
     const cause = { eventId: metadata.eventId, correlationId: metadata.correlationId };
     return this.toRecords(emits, cause, message.headers.traceparent);

@@ -61,6 +61,11 @@ export interface ServiceDefinition<C extends BaseConfig> {
   /** Per event type, replaces its handler on the batch path (see BatchEventHandler). */
   batchHandlers?: BatchHandlers;
   /**
+   * false: the service's handlers keep redeliveries out by a unique key of their own that is the event id, so the
+   * inbox claim would only repeat it (ProcessorOptions.inbox). Only for such handlers. @default true
+   */
+  inbox?: boolean;
+  /**
    * Extra metrics lines (Prometheus text) of the service. Called in the background every METRICS_REFRESH_MS, not
    * per scrape, so it may query the service's tables; /metrics serves the last result.
    */

@@ -50,7 +50,7 @@ export async function openResources<C extends BaseConfig>(def: ServiceDefinition
   await producer.connect();
   const admin = new KafkaAdmin(kafka);
   await admin.connect();
-  const processor = createProcessor(name, schema, pool, codec, groupIdOf(config, name));
+  const processor = createProcessor(name, schema, pool, codec, groupIdOf(config, name), def.inbox !== false);
   const deps: ServiceDeps<C> = { config, pool, log, processor, codec, readAccess: requireReadToken(config.READ_TOKEN) };
   return { name, config, log, schema, pool, kafka, codec, producer, admin, processor, deps };
 }
@@ -59,7 +59,14 @@ export async function openResources<C extends BaseConfig>(def: ServiceDefinition
  * The inbox/outbox processor. With tracing on, each consumed record runs in a consumer span continuing its
  * producer's trace, and the rows it emits carry that span's traceparent; off, neither costs anything.
  */
-function createProcessor(name: string, schema: string, pool: Pool, codec: EventCodec, groupId: string): EventProcessor {
+function createProcessor(
+  name: string,
+  schema: string,
+  pool: Pool,
+  codec: EventCodec,
+  groupId: string,
+  inbox: boolean,
+): EventProcessor {
   const tracing = tracingEnabled()
     ? {
         traceparent: currentTraceparent,
@@ -67,7 +74,7 @@ function createProcessor(name: string, schema: string, pool: Pool, codec: EventC
           withConsumerSpan(`process ${message.topic}`, message.headers, consumerAttributes(message, groupId), fn),
       }
     : {};
-  return new EventProcessor({ pool, schema, codec, source: name, ...tracing });
+  return new EventProcessor({ pool, schema, codec, source: name, inbox, ...tracing });
 }
 
 /** Closes what openResources opened, in reverse order. */

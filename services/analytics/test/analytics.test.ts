@@ -212,6 +212,41 @@ it('folds many events consumed together (a batch) exactly as it folds them one a
   expect(sample.stageDurationsMs.endToEnd).toBe(700);
 });
 
+it('folds an event delivered twice within one batch once, and keeps no inbox row beside its timeline', async () => {
+  const before = await settledSummary();
+  // Each record sent twice in a row: same key, same partition, adjacent, so most pairs are consumed in one batch,
+  // where the timeline's primary key is the only guard (analytics claims no inbox row).
+  const journeys = Array.from({ length: 20 }, (_, i) => happyJourney(t0 + 3_600_000 + i * 1000));
+  for (const type of EVENT_TYPES) {
+    const records = await Promise.all(
+      journeys
+        .flatMap((j) => j.events)
+        .filter((e) => e.type === type)
+        .map(async (e) => ({
+          topic: tk.topic(type),
+          key: e.event.orderId,
+          value: await tk.codec.encode(type, e.event as never),
+        })),
+    );
+    if (records.length > 0) await tk.producer.send(records.flatMap((r) => [r, r]));
+  }
+  const after = await settledSummary();
+  expect(after.eventsProcessed - before.eventsProcessed).toBe(20 * 6);
+  expect(diff(after.funnel, before.funnel)).toMatchObject({ created: 20, paid: 20, fulfilled: 20, notified: 20 });
+  expect(revenueOf(after, 'EUR').chargedMinor - revenueOf(before, 'EUR').chargedMinor).toBe(20 * 2500);
+  const pg = new Client({ connectionString: c.db.url });
+  await pg.connect();
+  try {
+    const { rows } = await pg.query(`SELECT notified_count FROM analytics.orders WHERE order_id = ANY($1)`, [
+      journeys.map((j) => j.orderId),
+    ]);
+    expect(rows.map((r) => r.notified_count)).toEqual(journeys.map(() => 1));
+    expect((await pg.query('SELECT count(*)::int AS n FROM analytics.inbox')).rows[0].n).toBe(0);
+  } finally {
+    await pg.end();
+  }
+});
+
 it('answers HTTP errors as JSON: 404 unknown order, 400 naming the field', async () => {
   expect(await getJson(c.port, '/orders/nope/timeline')).toEqual({
     status: 404,

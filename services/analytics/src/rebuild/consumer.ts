@@ -30,7 +30,13 @@ export interface ShadowConsumer {
  * the live service already dead-lettered it once, and a rebuild must not add copies to the dead-letter topics.
  */
 export function shadowConsumer(o: ShadowConsumerOptions): ShadowConsumer {
-  const processor = new EventProcessor({ pool: o.pool, schema: o.shadow, codec: o.codec, source: o.def.name });
+  const processor = new EventProcessor({
+    pool: o.pool,
+    schema: o.shadow,
+    codec: o.codec,
+    source: o.def.name,
+    inbox: o.def.inbox !== false,
+  });
   const routes = new Map<string, Route>();
   for (const [type, handler] of Object.entries(o.def.handlers) as [EventType, EventHandler<EventType>][]) {
     const many = o.def.batchHandlers?.[type] as BatchEventHandler<EventType> | undefined;

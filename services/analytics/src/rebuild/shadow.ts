@@ -3,9 +3,11 @@ import { ident } from '@orderflow/outbox';
 import { migrate } from '@orderflow/service-kit';
 
 /**
- * The read model: what analytics derives from the topics and a rebuild replaces as a whole. The inbox belongs to it
- * (it says which events the model holds). Listed in the order the consumer writes them, which is the order a
- * rebuild locks them in to stop writers without deadlocking with them.
+ * The read model: what analytics derives from the topics and a rebuild replaces as a whole. The timeline (events)
+ * says which events the model holds: its primary key is analytics' inbox. The inbox table is kept with the model
+ * (empty since analytics stopped claiming it; rows from before stay with the model they describe). Listed in the
+ * order the consumer writes them, which is the order a rebuild locks them in to stop writers without deadlocking
+ * with them.
  */
 export const READ_MODEL = ['inbox', 'events', 'orders'] as const;
 

@@ -28,13 +28,16 @@ export interface SwitchOutcome {
   heldMs: number;
 }
 
-/** Live events the shadow does not have yet (an anti-join on the primary keys). */
+/**
+ * Live events the shadow does not have yet (an anti-join on the timelines' primary keys, the event ids: analytics'
+ * inbox; see the service definition).
+ */
 const uncovered = async (c: Pick<ClientBase, 'query'> | Pool, live: string, shadow: string) =>
   Number(
     (
       await (c as ClientBase).query(
-        `SELECT count(*) AS n FROM ${ident(live)}.inbox l
-         WHERE NOT EXISTS (SELECT 1 FROM ${ident(shadow)}.inbox s WHERE s.event_id = l.event_id)`,
+        `SELECT count(*) AS n FROM ${ident(live)}.events l
+         WHERE NOT EXISTS (SELECT 1 FROM ${ident(shadow)}.events s WHERE s.event_id = l.event_id)`,
       )
     ).rows[0].n,
   );
@@ -47,8 +50,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  *     model has — it was consuming all along, so that is the last few records;
  *  2. the shadow's consumer stops, the models are compared (both at rest now);
  *  3. the tables trade schemas in the same transaction (ACCESS EXCLUSIVE for a moment: a reader sees the old model
- *     or the new one, never a mix). A held writer then proceeds on the new tables, where the inbox already holds
- *     what the shadow read: nothing is counted twice, and nothing the live model had is missing.
+ *     or the new one, never a mix). A held writer then proceeds on the new tables, where the timeline already
+ *     holds what the shadow read: nothing is counted twice, and nothing the live model had is missing.
  * The replaced model stays in the shadow schema until the next rebuild. If the shadow cannot catch up while
  * writers are held, the transaction rolls back (nothing changed) and it tries again.
  */
