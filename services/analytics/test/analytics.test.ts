@@ -45,6 +45,26 @@ const diff = (after: Summary['funnel'], before: Summary['funnel']) =>
 const revenueOf = (s: Summary, currency: string) =>
   s.revenue.find((r) => r.currency === currency) ?? { chargedMinor: 0, refundedMinor: 0, netMinor: 0 };
 
+/**
+ * The journeys' events, one producer request per type (so a partition's records of one type are adjacent and are
+ * consumed in batches); `copies`: each record that many times in a row.
+ */
+const sendJourneys = async (journeys: readonly { events: readonly Published[] }[], copies = 1) => {
+  for (const type of EVENT_TYPES) {
+    const records = await Promise.all(
+      journeys
+        .flatMap((j) => j.events)
+        .filter((e) => e.type === type)
+        .map(async (e) => ({
+          topic: tk.topic(type),
+          key: (e.event as { orderId: string }).orderId,
+          value: await tk.codec.encode(type, e.event as never),
+        })),
+    );
+    if (records.length > 0) await tk.producer.send(records.flatMap((r) => Array.from({ length: copies }, () => r)));
+  }
+};
+
 const t0 = Date.UTC(2025, 5, 1, 9, 0, 0);
 const happy = happyJourney(t0);
 let happyTimeline: TimelineBody;
@@ -160,19 +180,7 @@ it('folds many events consumed together (a batch) exactly as it folds them one a
   const journeys = Array.from({ length: 40 }, (_, i) =>
     happyJourney(t0 + 600_000 + i * 1000).notified(900, 'ORDER_SHIPPED', 'order.fulfilled'),
   );
-  for (const type of EVENT_TYPES) {
-    const records = await Promise.all(
-      journeys
-        .flatMap((j) => j.events)
-        .filter((e) => e.type === type)
-        .map(async (e) => ({
-          topic: tk.topic(type),
-          key: e.event.orderId,
-          value: await tk.codec.encode(type, e.event as never),
-        })),
-    );
-    await tk.producer.send(records);
-  }
+  await sendJourneys(journeys);
 
   const after = await settledSummary();
   expect(after.eventsProcessed - before.eventsProcessed).toBe(40 * 7);
@@ -217,19 +225,7 @@ it('folds an event delivered twice within one batch once, and keeps no inbox row
   // Each record sent twice in a row: same key, same partition, adjacent, so most pairs are consumed in one batch,
   // where the timeline's primary key is the only guard (analytics claims no inbox row).
   const journeys = Array.from({ length: 20 }, (_, i) => happyJourney(t0 + 3_600_000 + i * 1000));
-  for (const type of EVENT_TYPES) {
-    const records = await Promise.all(
-      journeys
-        .flatMap((j) => j.events)
-        .filter((e) => e.type === type)
-        .map(async (e) => ({
-          topic: tk.topic(type),
-          key: e.event.orderId,
-          value: await tk.codec.encode(type, e.event as never),
-        })),
-    );
-    if (records.length > 0) await tk.producer.send(records.flatMap((r) => [r, r]));
-  }
+  await sendJourneys(journeys, 2);
   const after = await settledSummary();
   expect(after.eventsProcessed - before.eventsProcessed).toBe(20 * 6);
   expect(diff(after.funnel, before.funnel)).toMatchObject({ created: 20, paid: 20, fulfilled: 20, notified: 20 });
