@@ -161,16 +161,23 @@ function perOrderTable(d) {
       : []),
     `| RSS max / peak MiB | ${names.map((k) => (rss[k] ? `${n(rss[k].max)} / ${n(d.peakRssMiB[k])}` : '')).join(' | ')} |`,
     '',
-    `Per order: ${n(d.perOrder.pgStatements, 1)} PostgreSQL statements, ${n(d.perOrder.pgCommits, 1)} commits, ` +
-      (d.perOrder.pgWalRecords != null
-        ? `${n(d.perOrder.pgWalRecords, 0)} WAL records (${n(d.perOrder.pgWalBytes / 1024, 1)} KiB` +
-          (d.perOrder.pgWalFullPages != null ? `, ${n(d.perOrder.pgWalFullPages, 2)} of them full-page images` : '') +
-          '), '
-        : '') +
-      `${n(d.perOrder.kafkaRecords, 1)} Kafka records. Memory: no service above 150 MiB at the sustained rate ` +
+    `Per order: ${n(d.perOrder.pgStatements, 1)} PostgreSQL statements, ${n(d.perOrder.pgCommits, 1)} commits` +
+      `${wal(d.perOrder, true)}, ${n(d.perOrder.kafkaRecords, 1)} Kafka records. Memory: no service above 150 MiB at the sustained rate ` +
       `${met(d.targets.rssAtSustained)}; sustained ≥ 1,000 orders/s ${met(d.targets.sustainedOrdersPerSecond)}.`,
     ...pacedCosts(d),
   ].join('\n');
+}
+
+/**
+ * ", N WAL records" per order, with `detail` their bytes and full-page images; empty in documents written before
+ * the bench counted WAL.
+ */
+function wal(perOrder, detail) {
+  if (perOrder.pgWalRecords == null) return '';
+  const records = `, ${n(perOrder.pgWalRecords, 0)} WAL records`;
+  if (!detail) return records;
+  const pages = perOrder.pgWalFullPages != null ? `, ${n(perOrder.pgWalFullPages, 2)} of them full-page images` : '';
+  return `${records} (${n(perOrder.pgWalBytes / 1024, 1)} KiB${pages})`;
 }
 
 /** What an order cost in each paced phase, per run, and how busy the machine was meanwhile (every process's CPU). */
@@ -182,7 +189,8 @@ function pacedCosts(d) {
       const wakeups = p.perOrder.wakeups ? `, ${n(p.perOrder.wakeups.total, 0)} wake-ups` : '';
       return (
         `${ms(p.perOrder.cpuSeconds.total)} ms CPU${wakeups}, ${n(p.perOrder.pgStatements, 1)} statements, ` +
-        `${n(p.perOrder.pgCommits, 1)} commits${p.perOrder.pgWalRecords != null ? `, ${n(p.perOrder.pgWalRecords, 0)} WAL records` : ''} per order with the machine ${n(p.cpuSeconds.machine / p.seconds, 2)} ` +
+        `${n(p.perOrder.pgCommits, 1)} commits${wal(p.perOrder, false)} per order with the machine ` +
+        `${n(p.cpuSeconds.machine / p.seconds, 2)} ` +
         `of ${d.machine.cpus} cores busy`
       );
     });

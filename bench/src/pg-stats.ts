@@ -102,12 +102,13 @@ export class StatsDb {
 
 /** What happened between two readings. */
 export function counterDelta(a: PgCounters, b: PgCounters): PgCounters {
+  const minus = (k: Exclude<keyof PgCounters, 'commits'>) => (a[k] === null || b[k] === null ? null : b[k] - a[k]);
   return {
-    statements: a.statements === null || b.statements === null ? null : b.statements - a.statements,
+    statements: minus('statements'),
     commits: b.commits - a.commits,
-    evictions: a.evictions === null || b.evictions === null ? null : b.evictions - a.evictions,
-    walRecords: a.walRecords === null || b.walRecords === null ? null : b.walRecords - a.walRecords,
-    walBytes: a.walBytes === null || b.walBytes === null ? null : b.walBytes - a.walBytes,
-    walFullPages: a.walFullPages === null || b.walFullPages === null ? null : b.walFullPages - a.walFullPages,
+    evictions: minus('evictions'),
+    walRecords: minus('walRecords'),
+    walBytes: minus('walBytes'),
+    walFullPages: minus('walFullPages'),
   };
 }

@@ -112,6 +112,8 @@ interface Measured {
 function summarise({ kind, rate, sent, end, cpu, pg, records, pids }: Measured): PhaseResult {
   const orders = sent.createdAt.size;
   const seconds = (end.at - sent.firstSendAt) / 1000;
+  /** A count per order, where it was measured. */
+  const per = (v: number | null, digits: number) => (v === null ? null : round(v / orders, digits));
   return {
     kind,
     rate,
@@ -131,11 +133,11 @@ function summarise({ kind, rate, sent, end, cpu, pg, records, pids }: Measured):
     perOrder: {
       cpuSeconds: perOrderOf(cpu.seconds, orders, ['kafka', 'registry', 'postgres', ...SERVICES, 'loadgen'], 6),
       wakeups: perOrderOf(cpu.wakeups, orders, ['kafka', 'registry', 'postgres', ...SERVICES], 1),
-      pgStatements: pg.statements === null ? null : round(pg.statements / orders, 1),
+      pgStatements: per(pg.statements, 1),
       pgCommits: round(pg.commits / orders, 2),
-      pgWalRecords: pg.walRecords === null ? null : round(pg.walRecords / orders, 1),
-      pgWalBytes: pg.walBytes === null ? null : Math.round(pg.walBytes / orders),
-      pgWalFullPages: pg.walFullPages === null ? null : round(pg.walFullPages / orders, 2),
+      pgWalRecords: per(pg.walRecords, 1),
+      pgWalBytes: per(pg.walBytes, 0),
+      pgWalFullPages: per(pg.walFullPages, 2),
       kafkaRecords: round(records.written / orders, 2),
     },
     rssMiB: Object.fromEntries(SERVICES.map((s) => [s, cpu.rss[s] ?? { max: NaN, mean: NaN }])),
