@@ -40,6 +40,12 @@ interface Slot {
   expectedExit: boolean;
   starts: number;
   unexpectedExits: number;
+  /**
+   * Its last start found the HTTP port taken: freePort's port is free when picked, but until the process binds it
+   * any other process on the machine may take it (another test's service, or an outgoing connection's ephemeral
+   * port). The next start gets a new one (seen once in CI: a relay retried a taken port for 150 s).
+   */
+  portTaken?: boolean;
 }
 
 /** A process that went down by itself (not killed by the injector, not a failed start): a finding, not a fault. */
@@ -119,6 +125,10 @@ export class Cluster {
   }
 
   private async spawn(s: Slot): Promise<void> {
+    if (s.portTaken) {
+      s.port = await freePort();
+      s.portTaken = false;
+    }
     const log = path.join(this.o.logDir, `${s.service}-${s.role}.log`);
     const out = fs.openSync(log, 'a');
     fs.writeSync(out, `--- chaos: start #${s.starts + 1} at ${new Date().toISOString()}\n`);
@@ -148,6 +158,7 @@ export class Cluster {
     const text = fs.readFileSync(log).subarray(from).toString('utf8');
     if (/failed to start/.test(text)) {
       this.failedStarts += 1;
+      s.portTaken = /EADDRINUSE/.test(text);
       return;
     }
     const lines = text.split('\n').filter((l) => l && !l.startsWith('{'));
