@@ -27,6 +27,14 @@ const pct = (v) => (v === null || v === undefined ? '–' : `${Math.round(v * 10
 const ms = (seconds) => (seconds === null || seconds === undefined ? '–' : n(seconds * 1000, 2));
 const met = (t) => (t ? (t.met ? '✅ met' : '❌ not met') : '–');
 
+/** How the services reached PostgreSQL (documents before the bench recorded it: not said). */
+const transport = (m) =>
+  m.postgresTransport === 'unix socket'
+    ? ' (over its Unix socket)'
+    : m.postgresTransport === 'tcp'
+      ? ' (over TCP)'
+      : '';
+
 function machineLine(d) {
   const m = d.machine;
   const sha = d.git.sha
@@ -34,7 +42,7 @@ function machineLine(d) {
     : 'unknown commit';
   return (
     `Measured by \`npm run bench\` on ${d.startedAt.slice(0, 10)} at ${sha}: ${m.cpus} × ${m.cpuModel}, ` +
-    `${m.memGiB} GiB, Linux ${m.kernel}, Node ${m.node}, PostgreSQL ${m.postgres ?? '?'}, Kafka ${m.kafka ?? '?'}, ` +
+    `${m.memGiB} GiB, Linux ${m.kernel}, Node ${m.node}, PostgreSQL ${m.postgres ?? '?'}${transport(m)}, Kafka ${m.kafka ?? '?'}, ` +
     `everything on that one machine (broker, registry, database, six services, load generator); ` +
     `load average ${m.loadAverage} at the start. ${d.settings.partitions} partitions per topic.`
   );

@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { runCeilings } from './ceilings';
+import { benchDatabase } from './database';
 import { runPipeline } from './pipeline/run';
 import { infraPids } from './proc';
 import { buildDocument, type BenchDocument } from './report/document';
@@ -23,9 +24,13 @@ const log = (line: string) =>
 
 async function main(): Promise<void> {
   const settings = readSettings(process.env, resultsDir);
+  // Before anything connects: the services, pgbench and the bench's own clients all read DATABASE_URL.
+  const database = benchDatabase(process.env);
+  process.env.DATABASE_URL = database.url;
+  log(`database: PostgreSQL over ${database.transport} (${database.chosenBy})`);
   const startedAt = new Date();
   const infra = infraPids(repoRoot);
-  const machine = await describeMachine(infra.kafka);
+  const machine = await describeMachine(infra.kafka, database);
   const ceilings = await runCeilings(settings, infra.kafka, path.join(repoRoot, '.logs', 'bench'), log);
   log('pipeline: starting the platform…');
   const pipeline = await runPipeline(settings, infra, log);

@@ -65,6 +65,8 @@ it('the short form runs the ceilings and the pipeline and writes every figure', 
 
   expect(d.schema).toMatch(/^orderflow-bench\//);
   expect(d.machine.cpus).toBeGreaterThan(0);
+  // No DATABASE_URL given (CI): the local server's socket when it has one, else loopback TCP; either way, said.
+  expect(['unix socket', 'tcp']).toContain(d.machine.postgresTransport);
   expect(d.ordersPerSecond).toBeGreaterThan(0);
   expect(d.latency['100']?.p99).toBeGreaterThan(0);
   for (const [k, v] of Object.entries(d.ceilings).filter(([k]) => k !== 'details')) {

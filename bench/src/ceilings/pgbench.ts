@@ -13,6 +13,7 @@ import { promisify } from 'node:util';
 import { Client } from 'pg';
 import { outboxDdl } from '@orderflow/outbox';
 import { createTestDatabase } from '@orderflow/testing';
+import { hostOf } from '../database';
 import type { SampleRecord } from './records';
 
 export interface PgbenchCeiling {
@@ -71,9 +72,8 @@ export async function pgbenchCeiling(record: SampleRecord, clients: number, seco
 /** pgbench with prepared statements (the outbox and inbox statements are prepared once per connection), no vacuum. */
 async function run(url: string, file: string, clients: number, seconds: number): Promise<string> {
   const u = new URL(url);
-  // The same transport as the services: a TCP host, or a Unix socket directory (`?host=/var/run/postgresql`, or the
-  // directory URL-encoded as the host), as libpq and node-postgres read the URL.
-  const host = u.searchParams.get('host') ?? decodeURIComponent(u.hostname);
+  // The same transport as the services: a TCP host or a Unix socket directory, as libpq and node-postgres read it.
+  const host = hostOf(url);
   const args = ['-n', '-M', 'prepared', '-c', String(clients), '-j', String(Math.min(clients, os.cpus().length))];
   args.push('-T', String(seconds), '-f', file, '-h', host, '-p', u.port || '5432');
   args.push('-U', decodeURIComponent(u.username || 'postgres'), u.pathname.slice(1));

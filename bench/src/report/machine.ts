@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import { Client } from 'pg';
 import { testEnv } from '@orderflow/testing';
+import type { BenchDatabase, Transport } from '../database';
 import { cmdline } from '../proc';
 
 export interface Machine {
@@ -12,12 +13,15 @@ export interface Machine {
   node: string;
   kernel: string;
   postgres: string | null;
+  /** How the services (and pgbench) reached PostgreSQL, and why that way. */
+  postgresTransport: Transport;
+  postgresTransportChosenBy: BenchDatabase['chosenBy'];
   kafka: string | null;
   /** 1-minute load average when the run started: other work on a shared machine shows here. */
   loadAverage: number;
 }
 
-export async function describeMachine(kafkaPid: number | undefined): Promise<Machine> {
+export async function describeMachine(kafkaPid: number | undefined, database: BenchDatabase): Promise<Machine> {
   const cpus = os.cpus();
   return {
     cpus: cpus.length,
@@ -26,6 +30,8 @@ export async function describeMachine(kafkaPid: number | undefined): Promise<Mac
     node: process.version,
     kernel: os.release(),
     postgres: await postgresVersion(),
+    postgresTransport: database.transport,
+    postgresTransportChosenBy: database.chosenBy,
     // tools/infra.js runs the broker from infra/.cache/kafka-<version>/libs.
     kafka: /kafka-(\d[\w.-]*?)\/libs/.exec(kafkaPid ? (cmdline(kafkaPid) ?? '') : '')?.[1] ?? null,
     loadAverage: Math.round((os.loadavg()[0] ?? 0) * 100) / 100,

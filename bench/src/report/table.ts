@@ -118,7 +118,7 @@ export function renderTable(d: BenchDocument): string {
   const m = d.machine;
   return [
     `orderflow bench ${d.settings.profile} — ${m.cpus} × ${m.cpuModel}, ${m.memGiB} GiB, Node ${m.node}, ` +
-      `Linux ${m.kernel}, PostgreSQL ${m.postgres ?? '?'}, Kafka ${m.kafka ?? '?'} — git ${d.git.sha?.slice(0, 10) ?? '?'}` +
+      `Linux ${m.kernel}, PostgreSQL ${m.postgres ?? '?'} over ${m.postgresTransport}, Kafka ${m.kafka ?? '?'} — git ${d.git.sha?.slice(0, 10) ?? '?'}` +
       `${d.git.dirty ? ' (dirty)' : ''} — load ${m.loadAverage} at start`,
     '',
     `sustained: ${d.ordersPerSecond} orders/s (offered ${d.sustained.rate}/s for ${d.settings.sustainedS} s)` +
