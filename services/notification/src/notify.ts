@@ -25,8 +25,9 @@ interface Triggered {
 
 /**
  * Decides, inside the EventProcessor's transaction, that the customers are told, with one statement for all the
- * notices of a batch (one for a single record: both paths run this same code). The inbox has already claimed the
- * event ids, and each notification record takes its UNIQUE trigger key. Nothing leaves the database here: a
+ * notices of a batch (one for a single record: both paths run this same code). Each notification record takes its
+ * id, derived from the triggering event's id, as primary key: that is this service's inbox (it claims no inbox rows),
+ * so a redelivered event finds its notification there and decides nothing again. Nothing leaves the database here: a
  * rollback or a replay of the batch can never send anything. The delivery worker (delivery.ts) sends the mail after
  * the commit and announces notification.sent then.
  *
@@ -44,7 +45,7 @@ async function notifyAll(tx: PoolClient, log: Logger, triggered: readonly Trigge
   const emitted = decided.map(({ notice, decision }): Emit[] => {
     const { notificationId, undeliverable: reason } = decision;
     if (!fresh.delete(notificationId)) {
-      log.warn({ orderId: notice.orderId, notificationId }, 'this event was already notified; not deciding again');
+      log.debug({ orderId: notice.orderId, notificationId }, 'this event was already notified; not deciding again');
       return [];
     }
     if (!reason) return [];

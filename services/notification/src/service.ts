@@ -47,6 +47,11 @@ export function notification(config: Config, mailer: Mailer = createMailer(confi
     config,
     migrationsDir: path.join(__dirname, '..', 'migrations'),
     ...consumers(),
+    // The notifications are the inbox: a notification's id is derived from the event that triggered it and is its
+    // primary key, taken in the handler's transaction (INSERT … ON CONFLICT DO NOTHING), and only a fresh decision
+    // emits anything. An inbox row per event would repeat that key (a heap row, an index entry, a speculative-insert
+    // confirmation).
+    inbox: false,
     // Mail is off every order's critical path: fewer, larger fetches (see analytics), at most 200 ms later.
     consumerLingerMs: 200,
     routes,

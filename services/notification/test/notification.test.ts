@@ -2,6 +2,7 @@
  * notification as a component: real Kafka, registry, PostgreSQL and a real SMTP server (the sink) on loopback; the
  * service runs in-process with its own database, schema, role and topic prefix.
  */
+import { Client } from 'pg';
 import type { EventMap, EventType } from '@orderflow/contracts';
 import { runService } from '@orderflow/service-kit';
 import { componentTest, getJson, startSmtpSink, waitFor } from '@orderflow/testing';
@@ -167,6 +168,14 @@ it('the same event delivered twice sends one email; the order history lists its 
     { description: 'two notification.sent events' },
   );
   expect(sent.map((e) => e.triggeredBy)).toEqual(['order.fulfilled', 'payment.refunded']);
+  // The notification's primary key (derived from the triggering event) is the only guard: no inbox rows are kept.
+  const pg = new Client({ connectionString: c.db.url });
+  await pg.connect();
+  try {
+    expect((await pg.query('SELECT count(*)::int AS n FROM notification.inbox')).rows[0].n).toBe(0);
+  } finally {
+    await pg.end();
+  }
 });
 
 it('answers 400 naming orderId when it is missing or empty, and an empty history for an unknown order', async () => {
