@@ -16,9 +16,9 @@ export interface BenchDatabase {
 
 /**
  * The database of a run. Everything runs on one machine, so when no DATABASE_URL is given and the local server's
- * socket is there, the run connects over it, as a deployment that puts its services beside PostgreSQL would: over
- * loopback TCP every statement also pays the TCP stack on both sides (see the README's performance notes for what it
- * measured). `DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm run bench` measures over TCP.
+ * socket is there, the run connects over it, as a deployment that puts its services beside PostgreSQL would (the
+ * README's performance notes: lower latency at a paced rate than over loopback TCP, the same throughput).
+ * `DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm run bench` measures over TCP.
  */
 export function benchDatabase(
   env: NodeJS.ProcessEnv,
