@@ -14,7 +14,7 @@ import type { StatsDb } from '../pg-stats';
 export interface Backlog {
   /** Unconsumed records per consumer group (service). */
   lag: Record<string, number>;
-  /** Unpublished outbox rows per service (parked ones apart). */
+  /** Unpublished outbox rows per service (parked ones apart), counted up to PENDING_CAP. */
   outbox: Record<string, number>;
   /** Rows a relay set aside because the broker refused them: never published, so reported, not waited for. */
   parked: number;
@@ -22,7 +22,7 @@ export interface Backlog {
   notificationsPending: number;
 }
 
-/** Pending notifications are counted up to this many: the end condition needs none, the figure only an idea. */
+/** Pending notifications and outbox rows are counted up to this many: the end condition needs none, the figure only an idea. */
 const PENDING_CAP = 1000;
 
 export interface DrainResult {
@@ -101,8 +101,10 @@ export class DrainWatch {
 
   private async database(): Promise<Omit<Backlog, 'lag'>> {
     const outboxes = SERVICES.map(
-      // The relay's own backlog query, which reads partial indexes only (not the published rows kept for audit).
-      (s) => `SELECT '${s}' AS service, b.pending, b.parked FROM (${backlogQuery(dbSchemaOf(s))}) b`,
+      // The relay's own backlog query (not the published rows kept for audit), counting up to PENDING_CAP: counted
+      // whole, a backlog of tens of thousands of rows took 11 ms per look of the six, twice a second inside the
+      // measured window.
+      (s) => `SELECT '${s}' AS service, b.pending, b.parked FROM (${backlogQuery(dbSchemaOf(s), PENDING_CAP)}) b`,
     );
     const rows = await this.db.query<{ service: string; pending: number; parked: number }>(
       outboxes.join(' UNION ALL '),

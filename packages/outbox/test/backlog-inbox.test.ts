@@ -4,7 +4,7 @@
 import type { PoolClient } from 'pg';
 import { randomUUID } from 'node:crypto';
 import { waitFor } from '@orderflow/testing';
-import { claimInbox, type InboxEntry } from '@orderflow/outbox';
+import { backlogQuery, claimInbox, type InboxEntry } from '@orderflow/outbox';
 import { anEvent, createHarness, eventIdsOf, writeTx, type Harness } from './harness';
 
 let h: Harness;
@@ -55,6 +55,32 @@ describe('backlog', () => {
     expect(new Set(eventIdsOf(await h.read(topic)))).toEqual(new Set(events.map((e) => e.eventId)));
     await relay.stop();
     expect(relay.status().role).toBe('stopped');
+  });
+
+  it('counts up to a cap when asked: pending and parked rows each, the age of the oldest of those counted', async () => {
+    const schema = await h.schema('backlog_cap');
+    const [topic] = (await h.topics('backlog_cap')) as [string];
+    const events = Array.from({ length: 5 }, (_, i) => anEvent(topic, `ord-${i}`));
+    await writeTx(h.pool, schema, events);
+    // Two parked (refused by the broker) and one of those discarded: one parked row counts.
+    await h.pool.query(
+      `UPDATE ${schema}.outbox SET parked_at = now(), park_reason = 'test' WHERE event_id = ANY($1)`,
+      [[events[3]!.eventId, events[4]!.eventId]],
+    );
+    await h.pool.query(`UPDATE ${schema}.outbox SET discarded_at = now() WHERE event_id = $1`, [events[4]!.eventId]);
+    await h.pool.query(
+      `UPDATE ${schema}.outbox SET created_at = created_at - interval '10 seconds' WHERE event_id = $1`,
+      [events[0]!.eventId],
+    );
+    const one = async (sql: string) =>
+      (await h.pool.query<{ pending: number; age: number; parked: number }>(sql)).rows[0]!;
+    const whole = await one(backlogQuery(schema));
+    expect({ pending: whole.pending, parked: whole.parked }).toEqual({ pending: 3, parked: 1 });
+    expect(whole.age).toBeGreaterThanOrEqual(10_000);
+    const capped = await one(backlogQuery(schema, 2));
+    expect({ pending: capped.pending, parked: capped.parked }).toEqual({ pending: 2, parked: 1 });
+    expect(capped.age).toBeGreaterThanOrEqual(10_000); // the oldest is the first in id order
+    expect((await one(backlogQuery(schema, 1))).pending).toBe(1);
   });
 });
 
