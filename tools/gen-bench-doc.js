@@ -28,12 +28,8 @@ const ms = (seconds) => (seconds === null || seconds === undefined ? '–' : n(s
 const met = (t) => (t ? (t.met ? '✅ met' : '❌ not met') : '–');
 
 /** How the services reached PostgreSQL (documents before the bench recorded it: not said). */
-const transport = (m) =>
-  m.postgresTransport === 'unix socket'
-    ? ' (over its Unix socket)'
-    : m.postgresTransport === 'tcp'
-      ? ' (over TCP)'
-      : '';
+const TRANSPORT = { 'unix socket': ' (over its Unix socket)', tcp: ' (over TCP)' };
+const transport = (m) => TRANSPORT[m.postgresTransport] ?? '';
 
 function machineLine(d) {
   const m = d.machine;

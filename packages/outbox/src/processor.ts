@@ -110,8 +110,12 @@ interface Decoded {
  */
 export class EventProcessor {
   private localRelay: LocalRelay | undefined;
+  /** Whether events are claimed in the inbox (ProcessorOptions.inbox, its default given here only). */
+  private readonly claimsInbox: boolean;
 
-  constructor(private readonly o: ProcessorOptions) {}
+  constructor(private readonly o: ProcessorOptions) {
+    this.claimsInbox = o.inbox !== false;
+  }
 
   /** Builds a consumer handler for one event type: one record, one transaction. */
   on<T extends EventType>(
@@ -144,14 +148,13 @@ export class EventProcessor {
         decoded.push({ ...(await this.decode(m, r.type)), route: r });
       }
       return this.transaction(async (tx) => {
-        const fresh =
-          this.o.inbox === false
-            ? new Set(decoded.map((d) => d.metadata.eventId))
-            : await claimInboxMany(
-                tx,
-                this.o.schema,
-                decoded.map((d) => this.inboxEntry(d)),
-              );
+        const fresh = this.claimsInbox
+          ? await claimInboxMany(
+              tx,
+              this.o.schema,
+              decoded.map((d) => this.inboxEntry(d)),
+            )
+          : new Set(decoded.map((d) => d.metadata.eventId));
         const all: OutboxRecord[] = [];
         const many = new Map<Route, Decoded[]>();
         let duplicates = 0;
@@ -200,7 +203,7 @@ export class EventProcessor {
 
   private async applyOne(tx: PoolClient, d: Decoded, handle: Handle, claimed: boolean): Promise<OutboxRecord[] | null> {
     const { message, metadata } = d;
-    if (!claimed && this.o.inbox !== false && !(await claimInbox(tx, this.o.schema, this.inboxEntry(d)))) return null;
+    if (!claimed && this.claimsInbox && !(await claimInbox(tx, this.o.schema, this.inboxEntry(d)))) return null;
     const emits = (await handle(d.event, { tx, message, metadata })) ?? [];
     const cause = { eventId: metadata.eventId, correlationId: metadata.correlationId };
     return this.toRecords(emits, cause, message.headers.traceparent);

@@ -50,7 +50,7 @@ export async function openResources<C extends BaseConfig>(def: ServiceDefinition
   await producer.connect();
   const admin = new KafkaAdmin(kafka);
   await admin.connect();
-  const processor = createProcessor(name, schema, pool, codec, groupIdOf(config, name), def.inbox !== false);
+  const processor = createProcessor(name, schema, pool, codec, groupIdOf(config, name), def.inbox);
   const deps: ServiceDeps<C> = { config, pool, log, processor, codec, readAccess: requireReadToken(config.READ_TOKEN) };
   return { name, config, log, schema, pool, kafka, codec, producer, admin, processor, deps };
 }
@@ -65,7 +65,7 @@ function createProcessor(
   pool: Pool,
   codec: EventCodec,
   groupId: string,
-  inbox: boolean,
+  inbox: boolean | undefined,
 ): EventProcessor {
   const tracing = tracingEnabled()
     ? {

@@ -35,7 +35,7 @@ export function shadowConsumer(o: ShadowConsumerOptions): ShadowConsumer {
     schema: o.shadow,
     codec: o.codec,
     source: o.def.name,
-    inbox: o.def.inbox !== false,
+    inbox: o.def.inbox,
   });
   const routes = new Map<string, Route>();
   for (const [type, handler] of Object.entries(o.def.handlers) as [EventType, EventHandler<EventType>][]) {
