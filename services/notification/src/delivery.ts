@@ -129,12 +129,15 @@ export class DeliveryWorker implements BackgroundTask {
 
   /**
    * Keeps `concurrency` mails in flight: lanes take claimed notifications from a local queue, and the queue is
-   * refilled (claimed) as soon as a lane's worth of room opened, while the other sends go on. When fewer are due than
+   * refilled (claimed) as soon as half of it is free, while the other sends go on. When fewer are due than
    * there was room for, it waits for a new decision (wake) or the poll interval. Accepted mails are marked in groups
    * (MarkQueue) as they come. At stop, the sends in flight finish and every accepted mail is marked.
    */
   private async run(): Promise<void> {
     const limit = this.o.concurrency * 4;
+    // Claimed in halves of the local queue: under a backlog a claim takes 16 rows (the default concurrency), not one
+    // lane's worth each time a lane's worth of sends finished.
+    const refill = limit / 2;
     const marks = new MarkQueue<Accepted>({
       max: this.o.markMax,
       everyMs: this.o.markEveryMs,
@@ -153,8 +156,8 @@ export class DeliveryWorker implements BackgroundTask {
     while (this.running) {
       try {
         const room = limit - lanes.size;
-        if (room < this.o.concurrency) {
-          await lanes.below(limit - this.o.concurrency);
+        if (room < refill) {
+          await lanes.below(limit - refill);
           continue;
         }
         const due = await claimDue(this.o.pool, room, this.o.claimMs);

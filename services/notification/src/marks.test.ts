@@ -40,12 +40,12 @@ describe('MarkQueue', () => {
     expect(groups).toEqual([[1, 2]]);
   });
 
-  it('marks the mails accepted while a group is marked together, right after it', async () => {
+  it('marks the mails accepted while a group is marked together, once the first of them waited everyMs', async () => {
     const groups: number[][] = [];
     const commits: (() => void)[] = [];
     const q = new MarkQueue<A>({
       max: 100,
-      everyMs: 60_000, // only the first group waits for it: here, flush() starts it
+      everyMs: 40,
       mark: (group) =>
         new Promise<void>((resolve) => {
           groups.push(group.map((a) => a.id));
@@ -53,14 +53,49 @@ describe('MarkQueue', () => {
         }),
     });
     q.add(accepted(1));
-    const flushed = q.flush(); // group [1] is being marked
+    await new Promise((r) => setTimeout(r, 60)); // group [1] is being marked
     for (const id of [2, 3, 4]) q.add(accepted(id));
     expect(groups).toEqual([[1]]);
-    commits.shift()!(); // [1] committed: [2, 3, 4] at once, without a wait of its own
+    commits.shift()!(); // [1] committed; 2 waited less than everyMs: [2, 3, 4] is not marked yet, more may join it
     await new Promise((r) => setImmediate(r));
-    expect(groups).toEqual([[1], [2, 3, 4]]);
+    expect(groups).toEqual([[1]]);
+    q.add(accepted(5));
+    await new Promise((r) => setTimeout(r, 60));
+    expect(groups).toEqual([[1], [2, 3, 4, 5]]);
     commits.shift()!();
-    await flushed;
-    expect(groups).toEqual([[1], [2, 3, 4]]);
+    await q.flush();
+    expect(groups).toEqual([[1], [2, 3, 4, 5]]);
+  });
+
+  it('marks what waited longer than everyMs during a slow mark right after it, and a full group at once', async () => {
+    const groups: number[][] = [];
+    const commits: (() => void)[] = [];
+    const q = new MarkQueue<A>({
+      max: 3,
+      everyMs: 20,
+      mark: (group) =>
+        new Promise<void>((resolve) => {
+          groups.push(group.map((a) => a.id));
+          commits.push(resolve);
+        }),
+    });
+    for (const id of [1, 2, 3]) q.add(accepted(id)); // full: marked at once, without the wait
+    expect(groups).toEqual([[1, 2, 3]]);
+    q.add(accepted(4));
+    await new Promise((r) => setTimeout(r, 60)); // the mark takes longer than everyMs
+    expect(groups).toEqual([[1, 2, 3]]); // one group at a time
+    commits.shift()!();
+    await new Promise((r) => setImmediate(r));
+    expect(groups).toEqual([[1, 2, 3], [4]]); // 4 waited long enough: no second wait
+    for (const id of [5, 6, 7, 8]) q.add(accepted(id));
+    commits.shift()!();
+    await new Promise((r) => setImmediate(r));
+    expect(groups).toEqual([[1, 2, 3], [4], [5, 6, 7]]); // full after the commit: at once, 8 stays for the next
+    commits.shift()!();
+    await new Promise((r) => setTimeout(r, 40)); // 8 marked everyMs after 5 was accepted, at the latest
+    expect(groups).toEqual([[1, 2, 3], [4], [5, 6, 7], [8]]);
+    commits.shift()!();
+    await q.flush();
+    expect(groups).toEqual([[1, 2, 3], [4], [5, 6, 7], [8]]);
   });
 });
