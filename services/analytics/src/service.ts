@@ -64,9 +64,10 @@ export function analytics(config: Config): ServiceDefinition<Config> {
     // Off every order's critical path, and reading every topic: fewer, larger fetches (measured at 100 orders/s:
     // analytics' CPU 0.24 -> 0.10 cores, and the order path's created -> fulfilled p50 66-89 -> 21 ms).
     consumerLingerMs: 200,
-    // The timeline is the inbox: its primary key is the event id, taken in the handler's transaction, and only the
-    // events it takes are folded (record). An inbox row per event would repeat that key: six per order, a heap row,
-    // an index entry and a speculative-insert confirmation each, about a tenth of the pipeline's WAL records.
+    // The timeline is the inbox: its primary key is (order_id, event_id), taken in the handler's transaction, and
+    // only the events it takes are folded (record). An inbox row per event would repeat that key: six per order, a
+    // heap row, an index entry and a speculative-insert confirmation each, about a tenth of the pipeline's WAL
+    // records.
     inbox: false,
     routes,
     background: ({ pool, log }) => {

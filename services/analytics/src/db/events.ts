@@ -18,7 +18,7 @@ export interface TimelineRow {
 
 /**
  * Puts events on their orders' timelines in one statement; returns the ids of those that were not there yet (an
- * event id already on a timeline is skipped, so it is never folded twice).
+ * event already on its order's timeline is skipped, so it is never folded twice: the key is (order_id, event_id)).
  */
 export async function appendToTimeline(tx: ClientBase, rows: readonly TimelineRow[]): Promise<Set<string>> {
   if (rows.length === 0) return new Set();
@@ -32,7 +32,7 @@ export async function appendToTimeline(tx: ClientBase, rows: readonly TimelineRo
                  $9::int[], $10::bigint[], $11::text[])
           AS e(event_id, order_id, event_type, source, occurred_at, correlation_id, causation_id, kafka_topic,
                kafka_partition, kafka_offset, summary)
-     ON CONFLICT (event_id) DO NOTHING
+     ON CONFLICT (order_id, event_id) DO NOTHING
      RETURNING event_id`,
     [
       col('eventId'),

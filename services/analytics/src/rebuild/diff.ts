@@ -32,11 +32,11 @@ export interface ModelDiff {
 export async function diffModels(c: ClientBase, live: string, shadow: string): Promise<ModelDiff> {
   const [L, S] = [ident(live), ident(shadow)];
   // Orders whose events differ between the models: not comparable (yet).
-  const skip = `(SELECT s.order_id FROM ${S}.events s LEFT JOIN ${L}.events l USING (event_id) WHERE l.event_id IS NULL
-                 UNION SELECT l.order_id FROM ${L}.events l LEFT JOIN ${S}.events s USING (event_id) WHERE s.event_id IS NULL)`;
+  const skip = `(SELECT s.order_id FROM ${S}.events s LEFT JOIN ${L}.events l USING (order_id, event_id) WHERE l.event_id IS NULL
+                 UNION SELECT l.order_id FROM ${L}.events l LEFT JOIN ${S}.events s USING (order_id, event_id) WHERE s.event_id IS NULL)`;
   const gap = (a: string, b: string) =>
     `SELECT count(*)::int AS events, count(DISTINCT a.order_id)::int AS orders
-     FROM ${a}.events a LEFT JOIN ${b}.events b USING (event_id) WHERE b.event_id IS NULL`;
+     FROM ${a}.events a LEFT JOIN ${b}.events b USING (order_id, event_id) WHERE b.event_id IS NULL`;
   const inFlight = (await c.query(gap(S, L))).rows[0] as ModelDiff['inFlight'];
   const missing = (await c.query(gap(L, S))).rows[0] as ModelDiff['inFlight'];
 

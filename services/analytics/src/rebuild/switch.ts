@@ -29,15 +29,15 @@ export interface SwitchOutcome {
 }
 
 /**
- * Live events the shadow does not have yet (an anti-join on the timelines' primary keys, the event ids: analytics'
- * inbox; see the service definition).
+ * Live events the shadow does not have yet (an anti-join on the timelines' primary keys, (order_id, event_id):
+ * analytics' inbox; see the service definition).
  */
 const uncovered = async (c: Pick<ClientBase, 'query'> | Pool, live: string, shadow: string) =>
   Number(
     (
       await (c as ClientBase).query(
         `SELECT count(*) AS n FROM ${ident(live)}.events l
-         WHERE NOT EXISTS (SELECT 1 FROM ${ident(shadow)}.events s WHERE s.event_id = l.event_id)`,
+         WHERE NOT EXISTS (SELECT 1 FROM ${ident(shadow)}.events s WHERE s.order_id = l.order_id AND s.event_id = l.event_id)`,
       )
     ).rows[0].n,
   );
