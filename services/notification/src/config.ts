@@ -34,7 +34,8 @@ export const configSchema = baseConfigSchema.extend({
   NOTIFY_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(10),
   /**
    * Accepted mails are marked sent in groups, one transaction each: a group is marked when it holds
-   * NOTIFY_MARK_MAX mails or NOTIFY_MARK_EVERY_MS after its first was accepted, whichever comes first. Longer
+   * NOTIFY_MARK_MAX mails or NOTIFY_MARK_EVERY_MS after its first was accepted, whichever comes first (one group at
+   * a time: mails accepted during a group's mark wait for the next, so under load groups fill). Longer
    * widens the window in which a crash resends a mail (same Message-ID); shorter costs more transactions.
    */
   NOTIFY_MARK_EVERY_MS: z.coerce.number().int().min(1).max(1000).default(50),
