@@ -135,8 +135,8 @@ export class DeliveryWorker implements BackgroundTask {
    */
   private async run(): Promise<void> {
     const limit = this.o.concurrency * 4;
-    // Claimed in halves of the local queue: under a backlog a claim takes 16 rows (the default concurrency), not one
-    // lane's worth each time a lane's worth of sends finished.
+    // Claimed in halves of the local queue: under a backlog a claim takes 2 x concurrency rows (16 by default), not
+    // one lane's worth each time a lane's worth of sends finished: half the claims.
     const refill = limit / 2;
     const marks = new MarkQueue<Accepted>({
       max: this.o.markMax,

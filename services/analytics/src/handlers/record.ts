@@ -17,9 +17,9 @@ export type Observe<T extends EventType> = (event: EventMap[T]) => Observation;
 /**
  * Records events of one type: onto their orders' timelines, then folded into the orders' state, in two set-based
  * statements whatever the number of events (one record, or a whole consumed batch). Analytics only listens, so it
- * emits nothing. The timeline's primary key, (order id, event id), is the service's inbox (it claims no inbox row: see the
- * service definition): an event already on a timeline is not folded again, so a redelivery changes nothing. Returns
- * how long after its creation each order reached the recorded stage.
+ * emits nothing. The timeline's primary key, (order id, event id), is the service's inbox (it claims no inbox row:
+ * see the service definition): an event already on its order's timeline is not folded again, so a redelivery changes
+ * nothing. Returns how long after its creation each order reached the recorded stage.
  */
 export async function record<T extends EventType>(
   tx: ClientBase,
