@@ -21,6 +21,22 @@ function queue(max: number, everyMs: number, markMs = 5) {
   return { q, groups, overlapped: () => overlapped };
 }
 
+/** A queue whose marks commit when the test says so (commits.shift()!()). */
+function heldQueue(max: number, everyMs: number) {
+  const groups: number[][] = [];
+  const commits: (() => void)[] = [];
+  const q = new MarkQueue<A>({
+    max,
+    everyMs,
+    mark: (group) =>
+      new Promise<void>((resolve) => {
+        groups.push(group.map((a) => a.id));
+        commits.push(resolve);
+      }),
+  });
+  return { q, groups, commits };
+}
+
 describe('MarkQueue', () => {
   it('marks a group as soon as it is full, one group after another', async () => {
     const { q, groups, overlapped } = queue(2, 10_000);
@@ -41,17 +57,7 @@ describe('MarkQueue', () => {
   });
 
   it('marks the mails accepted while a group is marked together, once the first of them waited everyMs', async () => {
-    const groups: number[][] = [];
-    const commits: (() => void)[] = [];
-    const q = new MarkQueue<A>({
-      max: 100,
-      everyMs: 40,
-      mark: (group) =>
-        new Promise<void>((resolve) => {
-          groups.push(group.map((a) => a.id));
-          commits.push(resolve);
-        }),
-    });
+    const { q, groups, commits } = heldQueue(100, 40);
     q.add(accepted(1));
     await new Promise((r) => setTimeout(r, 60)); // group [1] is being marked
     for (const id of [2, 3, 4]) q.add(accepted(id));
@@ -68,17 +74,7 @@ describe('MarkQueue', () => {
   });
 
   it('marks what waited longer than everyMs during a slow mark right after it, and a full group at once', async () => {
-    const groups: number[][] = [];
-    const commits: (() => void)[] = [];
-    const q = new MarkQueue<A>({
-      max: 3,
-      everyMs: 20,
-      mark: (group) =>
-        new Promise<void>((resolve) => {
-          groups.push(group.map((a) => a.id));
-          commits.push(resolve);
-        }),
-    });
+    const { q, groups, commits } = heldQueue(3, 20);
     for (const id of [1, 2, 3]) q.add(accepted(id)); // full: marked at once, without the wait
     expect(groups).toEqual([[1, 2, 3]]);
     q.add(accepted(4));
