@@ -22,7 +22,10 @@ export interface Backlog {
   notificationsPending: number;
 }
 
-/** Pending notifications and outbox rows are counted up to this many: the end condition needs none, the figure only an idea. */
+/**
+ * Pending notifications and outbox rows are counted up to this many: the end condition needs none, the figure only
+ * an idea.
+ */
 const PENDING_CAP = 1000;
 
 export interface DrainResult {

@@ -7,8 +7,8 @@
 -- is still skipped, and an order's events are one range of it (the few per order are sorted when read). The one
 -- difference: an event id that came again on another order would now be recorded there too (before: skipped), which
 -- no redelivery does; upstreams draw event ids at random per event.
--- The table is rewritten under a lock for the index build: on a large timeline, run it off-peak (analytics is a read
--- model; its consumers wait, nothing upstream does).
+-- ALTER TABLE holds the table (readers and writers) while the new key's index is built: on a large timeline, run it
+-- off-peak (analytics is a read model; its consumers wait, nothing upstream does).
 ALTER TABLE events DROP CONSTRAINT events_pkey;
 ALTER TABLE events ADD CONSTRAINT events_pkey PRIMARY KEY (order_id, event_id);
 DROP INDEX IF EXISTS events_order_idx;
