@@ -10,4 +10,5 @@ export { outboxDdl, migrateOutbox, OUTBOX_MIGRATIONS } from './migrations';
 export { listParked, retryParked, discardParked } from './parked';
 export type { ParkedRow } from './parked';
 export { Doze } from './doze';
-export { withTransaction } from './transaction';
+export { withTransaction, queryAtCommit } from './transaction';
+export { TransactionAbortedError } from './chain';

@@ -31,9 +31,9 @@ export interface LocalRelay {
 const openTransactions = new WeakMap<PoolClient, { wakeRelay: boolean; beforeCommit: (() => Promise<void>)[] }>();
 
 /**
- * Runs `fn` in `tx` as its very last statements: after the handlers and the outbox append, right before COMMIT. For
- * writes to hot rows whose locks should be held as briefly as possible (they are taken there and released by the
- * commit). A failure rolls the transaction back like any other. `tx` must be a transaction of an EventProcessor.
+ * Runs `fn` in `tx` as its last statements of its own: after the handlers, right before the round trip that carries
+ * the outbox append and the COMMIT (see appendToOutbox). For writes to hot rows whose locks should be held as
+ * briefly as possible (they are taken there and released by the commit). A failure rolls the transaction back like any other. `tx` must be a transaction of an EventProcessor.
  */
 export function beforeCommit(tx: PoolClient, fn: () => Promise<void>): void {
   const open = openTransactions.get(tx);

@@ -1,5 +1,6 @@
 import type { ClientBase } from 'pg';
 import { ident, lockKey, notifyChannel } from './sql';
+import { queryAtCommit } from './transaction';
 
 /** A serialised event ready to be stored with the state change that produced it. */
 export interface OutboxRecord {
@@ -17,7 +18,8 @@ export interface OutboxRecord {
  * outbox ids are in commit order: the relay, publishing in id order, keeps per-order order. Unless `notify` is false
  * (the caller wakes a relay in its own process after the commit), a NOTIFY delivered at commit wakes the relay.
  * Statements have the same text whatever the number of records (arrays, not VALUES lists), so they are prepared
- * once per connection.
+ * once per connection. In a transaction of withTransaction they run with its COMMIT, in the same round trip (after
+ * any beforeCommit work): the key locks are then held for the insert and the commit only.
  */
 export async function appendToOutbox(
   tx: ClientBase,
@@ -29,7 +31,7 @@ export async function appendToOutbox(
   // Every key's lock, in ascending order of the lock id so that writers never deadlock.
   const ids = [...new Set(records.map((r) => lockKey('outbox-key', schema, r.key ?? '')))].sort((a, b) => a - b);
   const q = ident(schema);
-  await tx.query({
+  await queryAtCommit(tx, {
     name: `outbox-append-${schema}`,
     // One round trip: the locks are an aggregate joined to the rows, so all are held before the first row exists,
     // i.e. before its id is drawn. WITH ORDINALITY keeps the records' order in the ids drawn (a key's events in the
@@ -52,7 +54,7 @@ export async function appendToOutbox(
     ],
   });
   if (notify)
-    await tx.query({
+    await queryAtCommit(tx, {
       name: `outbox-notify-${schema}`,
       text: 'SELECT pg_notify($1, $2)',
       values: [notifyChannel(schema), ''],

@@ -8,9 +8,9 @@ import type { StockLevel } from '../domain/reservation';
 
 /**
  * How a step reads and writes stock, the service's hot rows (a few SKUs are in most orders):
- * - `late` (the batch path): read without locks; the changes are written at the very end of the transaction (after
- *   the outbox append, right before COMMIT), when the rows are locked in SKU order, so that their locks are held
- *   for one update and the commit only. Valid as long as the changes still fit the locked rows (no negative
+ * - `late` (the batch path): read without locks; the changes are written at the very end of the transaction (right
+ *   before the round trip of the outbox append and the COMMIT), when the rows are locked in SKU order, so that their
+ *   locks are held for one update and that last round trip only. Valid as long as the changes still fit the locked rows (no negative
  *   figure, no more reserved than on hand): then every decision made on the unlocked read stands as it would have
  *   on the locked one. If they do not fit, the transaction fails with StockChangedError and its records are handled
  *   again one by one, `locked`.
