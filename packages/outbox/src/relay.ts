@@ -14,8 +14,14 @@ import { ident, notifyChannel, SESSION_OPTIONS } from './sql';
  * planner then costs a sequential scan and a sort of "a few rows" below a walk of the pending index, and reads every
  * dead row (measured in the benchmark: 343 buffers per select of notification's relay, against 13 on the index).
  * Every statement of this session has an index made for it (pending, primary key, parked, retention).
+ *
+ * Its commits (moves, parks, the lease) do not wait for the WAL flush (synchronous_commit=off): a database crash
+ * may forget the moves of its last moments, whose rows are then published again — the at-least-once delivery that
+ * consumers' idempotence absorbs, as after a relay crash between publish and move. The writers' transactions, which
+ * put rows in the outbox, commit synchronously. Saves the flush wait of every relay round: measured with the no-op
+ * service at 100 events/s, PostgreSQL's wake-ups per event alone 8.3-8.5 -> 5.9-6.1.
  */
-const RELAY_SESSION_OPTIONS = `${SESSION_OPTIONS} -c enable_seqscan=off`;
+const RELAY_SESSION_OPTIONS = `${SESSION_OPTIONS} -c enable_seqscan=off -c synchronous_commit=off`;
 
 export interface RelayOptions {
   /** The service's schema; its outbox table is relayed. */
