@@ -66,6 +66,39 @@ export async function applyDeltas(tx: ClientBase, deltas: readonly StockDelta[])
   );
 }
 
+/**
+ * Locks the rows of `deltas` in SKU order and adds the deltas if every changed row still fits (its SKU exists, no
+ * negative figure, no more reserved than on hand); otherwise changes nothing. One statement: the locks are all taken
+ * (the aggregate over the locked rows runs to its end) before the update may touch a row. Returns the SKUs that do
+ * not fit, sorted; empty when the deltas were applied.
+ */
+export async function applyDeltasIfFit(tx: ClientBase, deltas: readonly StockDelta[]): Promise<string[]> {
+  if (deltas.length === 0) return [];
+  const r = await tx.query<{ unfit: string[] }>({
+    name: 'stock-apply-if-fit',
+    text: `WITH d AS (
+         SELECT * FROM unnest($1::text[], $2::int[], $3::int[]) AS d(sku, on_hand_delta, reserved_delta)
+       ), locked AS MATERIALIZED (
+         SELECT sku, on_hand, reserved FROM stock WHERE sku = ANY($1::text[]) ORDER BY sku FOR UPDATE
+       ), unfit AS MATERIALIZED (
+         SELECT coalesce(array_agg(d.sku ORDER BY d.sku), '{}') AS skus
+         FROM d LEFT JOIN locked l ON l.sku = d.sku
+         WHERE l.sku IS NULL
+            OR l.on_hand + d.on_hand_delta < 0
+            OR l.reserved + d.reserved_delta < 0
+            OR l.reserved + d.reserved_delta > l.on_hand + d.on_hand_delta
+       ), applied AS (
+         UPDATE stock SET on_hand = stock.on_hand + d.on_hand_delta, reserved = stock.reserved + d.reserved_delta,
+                          updated_at = now()
+         FROM d, unfit WHERE stock.sku = d.sku AND cardinality(unfit.skus) = 0
+         RETURNING stock.sku
+       )
+       SELECT unfit.skus AS unfit, (SELECT count(*) FROM applied)::int AS applied FROM unfit`,
+    values: [deltas.map((d) => d.sku), deltas.map((d) => d.onHand), deltas.map((d) => d.reserved)],
+  });
+  return r.rows[0]!.unfit;
+}
+
 export async function findStock(pool: Pool, sku: string): Promise<StockLevel | undefined> {
   const r = await pool.query('SELECT sku, on_hand, reserved FROM stock WHERE sku = $1', [sku]);
   return r.rows[0] ? toLevel(r.rows[0]) : undefined;

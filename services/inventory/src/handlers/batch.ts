@@ -3,7 +3,7 @@ import type { EventMap, EventType } from '@orderflow/contracts';
 import { TransientError } from '@orderflow/errors';
 import { beforeCommit, type BatchItem, type Emit } from '@orderflow/outbox';
 import type { BatchEventHandler, EventHandler, Logger } from '@orderflow/service-kit';
-import { applyDeltas, deltasBetween, lockStock, readStock } from '../db/stock';
+import { applyDeltas, applyDeltasIfFit, deltasBetween, lockStock, readStock } from '../db/stock';
 import type { StockLevel } from '../domain/reservation';
 
 /**
@@ -49,24 +49,9 @@ export class StockAccess {
     const deltas = deltasBetween(from, levels);
     if (this.mode === 'locked') return applyDeltas(this.tx, deltas);
     beforeCommit(this.tx, async () => {
-      const locked = new Map(
-        (
-          await lockStock(
-            this.tx,
-            deltas.map((d) => d.sku),
-          )
-        ).map((l) => [l.sku, l]),
-      );
-      const unfit = deltas
-        .filter((d) => {
-          const l = locked.get(d.sku);
-          if (!l) return true; // gone: never fits
-          const [onHand, reserved] = [l.onHand + d.onHand, l.reserved + d.reserved];
-          return onHand < 0 || reserved < 0 || reserved > onHand;
-        })
-        .map((d) => d.sku);
+      // Locked in SKU order, checked and written in one statement: the rows stay locked for it and the commit only.
+      const unfit = await applyDeltasIfFit(this.tx, deltas);
       if (unfit.length > 0) throw new StockChangedError(unfit);
-      await applyDeltas(this.tx, deltas);
     });
   }
 }
