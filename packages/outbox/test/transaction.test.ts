@@ -3,9 +3,17 @@
  * statements with the COMMIT (one round trip each, counted as the server's ReadyForQuery messages), and neither
  * changes what a transaction does: all or nothing, whichever statement fails, and the connection usable after it.
  */
-import { Pool, type PoolClient } from 'pg';
-import { createTestDatabase } from '@orderflow/testing';
-import { queryAtCommit, TransactionAbortedError, withTransaction } from '@orderflow/outbox';
+import { randomUUID } from 'node:crypto';
+import { Client, Pool, type PoolClient } from 'pg';
+import { createTestDatabase, waitFor } from '@orderflow/testing';
+import {
+  appendToOutbox,
+  notifyChannel,
+  outboxDdl,
+  queryAtCommit,
+  TransactionAbortedError,
+  withTransaction,
+} from '@orderflow/outbox';
 
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
 let pool: Pool;
@@ -179,4 +187,41 @@ it('sends a first statement without values as pg does, a simple query that may h
   expect(result.rows[0].t).toBe('5s');
   // SET LOCAL: gone with the transaction.
   expect((await pool.query('SHOW statement_timeout')).rows[0].statement_timeout).toBe('0');
+});
+
+it("sends an outbox append and its NOTIFY with the COMMIT: the relay's listener hears of rows that are there", async () => {
+  await pool.query('CREATE SCHEMA IF NOT EXISTS tx_outbox');
+  await pool.query(outboxDdl('tx_outbox'));
+  const listener = new Client({ connectionString: db.url });
+  await listener.connect();
+  const heard: number[] = [];
+  listener.on('notification', async () => {
+    heard.push((await pool.query('SELECT count(*)::int AS n FROM tx_outbox.outbox')).rows[0].n);
+  });
+  await listener.query(`LISTEN ${notifyChannel('tx_outbox')}`);
+  try {
+    const record = () => ({
+      topic: 'orders',
+      key: 'ord-1',
+      payload: Buffer.from('x'),
+      headers: { ce_id: 'x' },
+      eventId: randomUUID(),
+      eventType: 'order.created',
+    });
+    const append = (tx: PoolClient) => appendToOutbox(tx, 'tx_outbox', [record(), record()], { notify: true });
+    await withTransaction(pool, append); // prepares the append and the NOTIFY on this connection
+    await waitFor(() => heard.length === 1, { description: 'the first NOTIFY' });
+    const { n } = await roundTrips(append);
+    expect(n).toBe(1); // BEGIN, the append, the NOTIFY and the COMMIT in one round trip
+    await waitFor(() => heard.length === 2, { description: 'the second NOTIFY' });
+    expect(heard).toEqual([2, 4]); // each NOTIFY came after its rows were committed
+    // A failed append sends no NOTIFY: the server skips it with the COMMIT.
+    await expect(
+      withTransaction(pool, (tx) => appendToOutbox(tx, 'tx_outbox', [{ ...record(), topic: null as never }])),
+    ).rejects.toMatchObject({ code: '23502' });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(heard).toHaveLength(2);
+  } finally {
+    await listener.end();
+  }
 });
