@@ -40,9 +40,12 @@ export interface Summary {
   eventsProcessed: number;
 }
 
+/** The BEGIN of a read whose statements all see one snapshot of the read model. */
+export const SNAPSHOT = 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY';
+
 /** The whole picture, read in one snapshot so that its parts agree with each other. */
 export function readSummary(pool: Pool): Promise<Summary> {
-  return withTransaction(pool, summaryIn, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+  return withTransaction(pool, summaryIn, SNAPSHOT);
 }
 
 /** The summary of the read model `c` sees (its search_path; a debugging replay's temporary tables, say). */
