@@ -161,6 +161,11 @@ export function chainable(client: ClientBase, config: unknown, values: unknown):
   if (c.submit || c.callback || c.rowMode || c.binary || c.types || typeof c.text !== 'string') return undefined;
   const vals = values ?? c.values;
   if (!extended(vals, c.name) || (vals !== undefined && !Array.isArray(vals))) return undefined;
-  if (c.name && wireOf(client).parsedStatements[c.name] !== c.text) return undefined;
+  if (c.name && !isPrepared(client, { name: c.name, text: c.text })) return undefined;
   return { name: c.name, text: c.text, values: vals as unknown[] | undefined };
+}
+
+/** Whether this connection has parsed `s` under its name already (pg records it once the server confirms it). */
+export function isPrepared(client: ClientBase, s: Statement): boolean {
+  return s.name !== undefined && wireOf(client).parsedStatements[s.name] === s.text;
 }

@@ -1,5 +1,5 @@
 import type { ClientBase, Pool, PoolClient, QueryConfig } from 'pg';
-import { chainable, runChain, type Statement } from './chain';
+import { chainable, isPrepared, runChain, type Statement } from './chain';
 
 /**
  * A transaction of withTransaction in progress on a client: its BEGIN, until it goes out with the first statement,
@@ -61,7 +61,7 @@ async function commit(tx: PoolClient, t: Open): Promise<void> {
   t.begin = undefined;
   let from = 0;
   for (let i = 0; i < queued.length; i++) {
-    if (queued[i]!.name && !chainable(tx, queued[i], undefined)) {
+    if (queued[i]!.name && !isPrepared(tx, queued[i]!)) {
       if (from < i) await runChain(tx, queued.slice(from, i));
       await tx.query(queued[i] as QueryConfig);
       from = i + 1;
