@@ -186,6 +186,28 @@ export class ContainerPlatform {
     return getJson(this.port(s, role), urlPath, { headers: { authorization: `Bearer ${READ_TOKEN}` } });
   }
 
+  /**
+   * What every container says of itself, for a failed expectation: its readiness body (consumer, relay, lag, last
+   * error) and the last lines of its log. A stage that never came then names the container that held it up.
+   */
+  async diagnosis(lines = 15): Promise<string> {
+    const parts: string[] = [];
+    for (const [key, c] of this.running) {
+      const ready = await getJson(c.port, '/health/ready').catch((e: Error) => ({ status: 0, body: e.message }));
+      const log = fs
+        .readFileSync(path.join(this.logDir, `${key}.log`), 'utf8')
+        .trimEnd()
+        .split('\n')
+        .slice(-lines);
+      const exited = c.proc.exitCode ?? c.proc.signalCode;
+      parts.push(
+        `--- ${key}${exited !== null ? ` (exited: ${exited})` : ''}: ready ${ready.status} ${JSON.stringify(ready.body)}`,
+        ...log,
+      );
+    }
+    return parts.join('\n');
+  }
+
   async setStock(sku: string, onHand: number): Promise<void> {
     const r = await getJson(this.port('inventory'), `/stock/${encodeURIComponent(sku)}`, {
       method: 'PUT',
@@ -198,11 +220,27 @@ export class ContainerPlatform {
   async stop(): Promise<void> {
     const names = [...this.running.values()].map((c) => c.name);
     if (names.length)
-      spawnSync(this.engine.engine, ['stop', '--time', '30', ...names], { env: this.engine.env, stdio: 'ignore' });
-    await Promise.all([...this.running.values()].map((c) => c.exit));
+      spawnSync(this.engine.engine, ['stop', '--time', '30', ...names], {
+        env: this.engine.env,
+        stdio: 'ignore',
+        timeout: 60000,
+      });
+    // A container that outlives its stop is removed by force, and named, so a hung one cannot hide in a hook timeout.
+    const late = (
+      await Promise.all(
+        [...this.running.values()].map(async (c) =>
+          (await Promise.race([c.exit.then(() => true), sleep(20000).then(() => false)])) ? [] : [c.name],
+        ),
+      )
+    ).flat();
+    if (late.length)
+      spawnSync(this.engine.engine, ['rm', '--force', ...late], { env: this.engine.env, stdio: 'ignore' });
     this.running.clear();
     await this.smtp?.close();
     await this.kafka.close();
     await this.db?.drop();
+    if (late.length) throw new Error(`containers still running 20 s after podman stop, removed by force: ${late}`);
   }
 }
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms).unref());

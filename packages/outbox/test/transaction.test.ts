@@ -225,3 +225,49 @@ it("sends an outbox append and its NOTIFY with the COMMIT: the relay's listener 
     await listener.end();
   }
 });
+
+it('fails, and does not hang, when the connection dies during a chained round trip; the pool goes on', async () => {
+  const admin = new Client({ connectionString: db.url });
+  await admin.connect();
+  // pg also reports a connection lost while checked out as an 'error' event of the client (service-kit's pools
+  // listen for it); here it is counted.
+  const lost: Error[] = [];
+  try {
+    // The backend is terminated while it runs the chain's statement: the first (with the BEGIN), then one queued for
+    // the COMMIT. Either way the transaction's promise rejects and nothing of it stays.
+    const sleepy = { text: 'SELECT pg_sleep($1)', values: [5] };
+    const killDuring = async (fn: (tx: PoolClient) => Promise<unknown>) => {
+      let pid = 0;
+      const run = withTransaction(pool, async (tx) => {
+        pid = (tx as unknown as { processID: number }).processID;
+        tx.once('error', (e) => lost.push(e));
+        return fn(tx);
+      });
+      await waitFor(
+        async () =>
+          (await admin.query(`SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND wait_event = 'PgSleep'`, [pid]))
+            .rowCount === 1,
+        { description: 'the chain running on the server' },
+      );
+      await admin.query('SELECT pg_terminate_backend($1)', [pid]);
+      const started = Date.now();
+      await expect(run).rejects.toThrow(/terminat|Connection/i);
+      expect(Date.now() - started).toBeLessThan(3000);
+    };
+    await killDuring(async (tx) => {
+      await tx.query('INSERT INTO t (id) VALUES ($1)', [1]);
+      await tx.query(sleepy);
+    });
+    await killDuring(async (tx) => {
+      await tx.query('INSERT INTO t (id) VALUES ($1)', [2]);
+      await queryAtCommit(tx, sleepy);
+    });
+    await killDuring((tx) => tx.query(sleepy)); // the first statement, with the BEGIN
+    expect(await ids()).toEqual([]);
+    await withTransaction(pool, (tx) => tx.query(insert(3)));
+    expect(await ids()).toEqual([3]);
+    expect(lost).toHaveLength(3);
+  } finally {
+    await admin.end();
+  }
+});
