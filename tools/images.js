@@ -6,7 +6,8 @@
  *   npm run images                      all six services and ops (orderflow/<name>:latest)
  *   npm run images -- inventory ops     some of them
  *
- * Uses podman where installed (with the repository's tools/containers/*.conf: vfs storage, runc, host network),
+ * Uses podman where installed (with the repository's tools/containers/*.conf: overlay storage where the kernel has it,
+ * else vfs; runc; host network),
  * otherwise docker. Where the base image (node:20-bookworm-slim) cannot be pulled, as on machines without a registry,
  * it first makes a local stand-in under the same tag: a Debian bookworm root file system from debootstrap with this
  * machine's node and npm (and its CA bundle, so npm inside the build trusts the same authorities). It says so; the
@@ -46,19 +47,42 @@ function has(cmd) {
  * @returns {{ engine: string, env: NodeJS.ProcessEnv } | undefined}
  */
 function containerEngine() {
-  const env = {
-    ...process.env,
-    CONTAINERS_CONF: process.env.CONTAINERS_CONF ?? path.join(root, 'tools', 'containers', 'containers.conf'),
-    CONTAINERS_STORAGE_CONF:
-      process.env.CONTAINERS_STORAGE_CONF ?? path.join(root, 'tools', 'containers', 'storage.conf'),
-  };
   const wanted = process.env.CONTAINER_ENGINE;
-  if ((!wanted || wanted === 'podman') && has('podman')) return { engine: 'podman', env };
+  if ((!wanted || wanted === 'podman') && has('podman')) {
+    const conf = process.env.CONTAINERS_CONF ?? path.join(root, 'tools', 'containers', 'containers.conf');
+    return {
+      engine: 'podman',
+      env: { ...process.env, CONTAINERS_CONF: conf, CONTAINERS_STORAGE_CONF: storageConf(conf) },
+    };
+  }
   if ((!wanted || wanted === 'docker') && has('docker')) {
     if (spawnSync('docker', ['info'], { stdio: 'ignore', timeout: 15000 }).status === 0)
       return { engine: 'docker', env: process.env };
   }
   return undefined;
+}
+
+/** @type {string | undefined} */
+let probedStorage;
+
+/**
+ * Podman's storage settings: CONTAINERS_STORAGE_CONF if set; else overlay where this kernel mounts it (podman opens
+ * an overlay store: `podman info` names the driver), else vfs, which copies the whole file system for every layer and
+ * every container. Probed once per process.
+ * @param {string} containersConf
+ */
+function storageConf(containersConf) {
+  if (process.env.CONTAINERS_STORAGE_CONF) return process.env.CONTAINERS_STORAGE_CONF;
+  if (probedStorage) return probedStorage;
+  const overlay = path.join(root, 'tools', 'containers', 'storage-overlay.conf');
+  const r = spawnSync('podman', ['info', '--format', '{{.Store.GraphDriverName}}'], {
+    env: { ...process.env, CONTAINERS_CONF: containersConf, CONTAINERS_STORAGE_CONF: overlay },
+    encoding: 'utf8',
+    timeout: 30000,
+  });
+  probedStorage =
+    r.status === 0 && r.stdout.trim() === 'overlay' ? overlay : path.join(root, 'tools', 'containers', 'storage.conf');
+  return probedStorage;
 }
 
 /**
@@ -187,7 +211,8 @@ function main() {
   const unknown = wanted.filter((w) => !IMAGES.includes(w));
   if (unknown.length) fail(`unknown image(s) ${unknown.join(', ')}; known: ${IMAGES.join(', ')}`);
   const base = ensureBase(e);
-  process.stdout.write(`images: ${e.engine}, base ${BASE_IMAGE} ${base}\n`);
+  const storage = e.env.CONTAINERS_STORAGE_CONF ? `, storage ${path.basename(e.env.CONTAINERS_STORAGE_CONF)}` : '';
+  process.stdout.write(`images: ${e.engine}${storage}, base ${BASE_IMAGE} ${base}\n`);
   const t0 = Date.now();
   for (const name of wanted.length ? wanted : IMAGES) {
     const ms = build(e, name);
