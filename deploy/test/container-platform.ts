@@ -2,6 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- JSON printed by the ops CLI */
 import { dbSchemaOf, serviceDatabaseUrl } from '@orderflow/service-kit';
@@ -229,7 +230,7 @@ export class ContainerPlatform {
     const late = (
       await Promise.all(
         [...this.running.values()].map(async (c) =>
-          (await Promise.race([c.exit.then(() => true), sleep(20000).then(() => false)])) ? [] : [c.name],
+          (await Promise.race([c.exit.then(() => true), sleep(20000, false, { ref: false })])) ? [] : [c.name],
         ),
       )
     ).flat();
@@ -242,5 +243,3 @@ export class ContainerPlatform {
     if (late.length) throw new Error(`containers still running 20 s after podman stop, removed by force: ${late}`);
   }
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms).unref());

@@ -1,11 +1,10 @@
 import type { Router } from 'express';
 import { z } from 'zod';
-import { withTransaction } from '@orderflow/outbox';
 import { notFound, parseInput, type ServiceDeps } from '@orderflow/service-kit';
 import { listEvents } from './db/events';
 import { findOrder } from './db/orders';
 import { listStuck } from './db/stuck';
-import { readSummary, SNAPSHOT } from './db/summary';
+import { inSnapshot, readSummary } from './db/summary';
 import { stuckAt } from './domain/deadlines';
 import { buildTimeline } from './domain/timeline';
 import type { Config } from './config';
@@ -33,14 +32,10 @@ export function routes(router: Router, deps: ServiceDeps<Config>): void {
     const { id } = parseInput(orderIdParam, req.params);
     // The order's state and its events from one snapshot: read apart, an event committed in between would show on
     // the timeline with the stage from before it (an order past its deadlines then reads STUCK with all its events).
-    const read = await withTransaction(
-      pool,
-      async (c) => {
-        const order = await findOrder(c, id);
-        return order && { order, events: await listEvents(c, id) };
-      },
-      SNAPSHOT,
-    );
+    const read = await inSnapshot(pool, async (c) => {
+      const order = await findOrder(c, id);
+      return order && { order, events: await listEvents(c, id) };
+    });
     if (!read) throw notFound(`order ${id}`);
     const { order, events } = read;
     const timeline = buildTimeline(id, order.stamps, events);

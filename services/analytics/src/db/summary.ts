@@ -40,12 +40,14 @@ export interface Summary {
   eventsProcessed: number;
 }
 
-/** The BEGIN of a read whose statements all see one snapshot of the read model. */
-export const SNAPSHOT = 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY';
+/** Runs `read`'s statements in one snapshot of the read model (REPEATABLE READ, read only), so they agree. */
+export function inSnapshot<R>(pool: Pool, read: (c: ClientBase) => Promise<R>): Promise<R> {
+  return withTransaction(pool, read, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+}
 
 /** The whole picture, read in one snapshot so that its parts agree with each other. */
 export function readSummary(pool: Pool): Promise<Summary> {
-  return withTransaction(pool, summaryIn, SNAPSHOT);
+  return inSnapshot(pool, summaryIn);
 }
 
 /** The summary of the read model `c` sees (its search_path; a debugging replay's temporary tables, say). */
