@@ -41,6 +41,8 @@ export class EventCodec {
   private readonly writerTypes = new Map<number, Promise<avro.Type>>();
   private readonly resolvers = new Map<string, avro.Resolver | null>();
   private readonly ids = new Map<string, Promise<number>>();
+  /** Where encodeWith writes an event before copying it out (it is synchronous: one event at a time). */
+  private scratch = Buffer.allocUnsafe(16 * 1024);
 
   readonly topicPrefix: string;
   private readonly registryUrl: string;
@@ -128,11 +130,17 @@ export class EventCodec {
     if (!type.isValid(event, { errorHook: (p) => paths.push(p.join('.')) })) {
       throw new ContractViolationError(`event does not match ${type.name ?? 'schema'}: invalid ${paths.join(', ')}`);
     }
-    const body = type.toBuffer(event);
-    const out = Buffer.alloc(5 + body.length);
+    // Written after the 5 header bytes of a scratch buffer (avsc's toBuffer would allocate a zero-filled buffer of
+    // its own, outside V8's heap, and the wire form a second one), then copied out once: every byte is written.
+    let end = type.encode(event, this.scratch, 5);
+    if (end < 0) {
+      this.scratch = Buffer.allocUnsafe(2 * (this.scratch.length - end));
+      end = type.encode(event, this.scratch, 5);
+    }
+    const out = Buffer.allocUnsafe(end);
+    this.scratch.copy(out, 0, 0, end);
     out.writeUInt8(MAGIC_BYTE, 0);
     out.writeInt32BE(schemaId, 1);
-    body.copy(out, 5);
     return out;
   }
 

@@ -35,6 +35,27 @@ describe('Confluent wire format through the registry', () => {
     }
   });
 
+  it('events of every size are encoded byte for byte as avsc writes them, small after large too', async () => {
+    const type = avro.Type.forSchema(schemaOf('order.created') as avro.Schema);
+    let small: { lines: unknown[] };
+    do small = type.random() as unknown as { lines: unknown[] };
+    while (small.lines.length === 0);
+    const large = { ...small, lines: Array.from({ length: 3000 }, (_, i) => small.lines[i % small.lines.length]) };
+    const id = await tk.codec.schemaIdOf('order.created');
+    const wire = (e: unknown) => {
+      const head = Buffer.alloc(5);
+      head.writeInt32BE(id, 1);
+      return Buffer.concat([head, type.toBuffer(e)]);
+    };
+    for (const event of [small, large, small, large, small]) {
+      Buffer.allocUnsafe(4000).fill(0xee); // the buffer pool full of other bytes
+      const bytes = await tk.codec.encode('order.created', event as never);
+      expect(bytes.equals(wire(event))).toBe(true);
+      expect((await tk.codec.decode('order.created', bytes)).event).toEqual(event);
+    }
+    expect(wire(large).length).toBeGreaterThan(16 * 1024); // larger than the codec's first scratch buffer
+  });
+
   it('sets FULL_TRANSITIVE on every subject it registers', async () => {
     await tk.codec.schemaIdOf('order.created');
     const res = await fetch(`${testEnv().registryUrl}/config/${encodeURIComponent(`${prefix}order.created-value`)}`);

@@ -4,7 +4,9 @@
  *    comes (the consumer's long polls, its heartbeats), not a thousand times a second per connection; requests that
  *    must wait their turn (the idempotent producer sends one request at a time) are still all sent;
  *  - consumed records' headers: every header, a repeated key as the array of its values in order, keys named like
- *    Object.prototype members as plain headers; the consumer runner hands out each key's first value.
+ *    Object.prototype members as plain headers; the consumer runner hands out each key's first value;
+ *  - produced records are encoded into pooled buffers that are not zero-filled: every byte still arrives as sent, with
+ *    the pool full of other bytes, for records and headers small and large (past the pool's 4 KiB, past one fetch).
  */
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
@@ -62,7 +64,7 @@ it('requests that wait for the one in flight are all sent', async () => {
 });
 
 it('consumed headers: every one, repeated keys in order, prototype names as plain keys', async () => {
-  expect(fixKafkajs()).toEqual({ idleTimers: true, headerFolding: true }); // installed before the first fetch
+  expect(fixKafkajs()).toEqual({ idleTimers: true, headerFolding: true, encoderAllocation: true }); // installed before the first fetch
   const topic = await h.topic('headers', 1);
   const producer = h.kafka.producer();
   await producer.connect();
@@ -103,4 +105,57 @@ it('consumed headers: every one, repeated keys in order, prototype names as plai
     ['__proto__']: 'p',
     empty: '',
   });
+});
+
+it('produced records arrive byte for byte, encoded in buffers that held other bytes', async () => {
+  expect(fixKafkajs().encoderAllocation).toBe(true);
+  const topic = await h.topic('encoding', 2);
+  const bytes = (n: number, seed: number) => Buffer.from(Array.from({ length: n }, (_, i) => (i * 31 + seed) % 251));
+  const sizes = [0, 1, 63, 64, 511, 512, 1500, 4095, 4096, 9000, 70_000];
+  const sent = sizes.map((n, i) => ({
+    key: i % 3 === 0 ? null : `key-${i}-${'k'.repeat(n % 700)}`,
+    value: i === 0 ? null : bytes(n, i),
+    headers: {
+      ce_id: randomUUID(),
+      ce_type: 'orderflow.test',
+      big: bytes(Math.min(n, 6000), i + 7),
+      dup: ['one', 'two'],
+      empty: '',
+    },
+  }));
+  const producer = h.kafka.producer();
+  await producer.connect();
+  for (const m of sent) {
+    // Node's buffer pool and the heap full of other bytes: a byte an encoder did not write would show.
+    for (let k = 0; k < 64; k++) Buffer.allocUnsafe(1 + ((k * 97) % 4000)).fill(0xee);
+    await producer.send({ topic, messages: [m] });
+  }
+  await producer.send({ topic, messages: sent }); // and all of them in one batch
+  await producer.disconnect();
+
+  const consumer = h.kafka.consumer({ groupId: `${h.prefix}encoding-raw`, maxBytes: 10 * 1024 * 1024 });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  const got: { key: Buffer | null; value: Buffer | null; headers: Record<string, unknown> }[] = [];
+  await consumer.run({
+    eachMessage: async ({ message }) =>
+      void got.push({ key: message.key, value: message.value, headers: message.headers as Record<string, unknown> }),
+  });
+  await waitFor(() => got.length === 2 * sent.length, { description: 'every record consumed' });
+  await consumer.disconnect();
+  const asSent = (m: (typeof sent)[number]) => ({
+    key: m.key === null ? null : Buffer.from(m.key),
+    value: m.value,
+    headers: {
+      ce_id: Buffer.from(m.headers.ce_id),
+      ce_type: Buffer.from(m.headers.ce_type),
+      big: m.headers.big,
+      dup: m.headers.dup.map((v) => Buffer.from(v)),
+      empty: Buffer.alloc(0),
+    },
+  });
+  const byId = (list: { headers: Record<string, unknown> }[]) =>
+    [...list].sort((a, b) => String(a.headers.ce_id).localeCompare(String(b.headers.ce_id)));
+  const expected = byId([...sent, ...sent].map(asSent));
+  expect(byId(got)).toEqual(expected);
 });
