@@ -182,6 +182,13 @@ interface EncoderClass {
 }
 
 /**
+ * An Encoder's first buffer: a header (a CloudEvents name and value) fits, so it is allocated once; a record grows
+ * from it once (micro benchmark of a record with eight headers, encoded in batches of ten: 53-57 us per record as
+ * kafkajs does it, 17-26 growing from nothing, 15-22 from 128 bytes).
+ */
+const FIRST_ENCODER_BYTES = 128;
+
+/**
  * Fix 3 (see above); false when kafkajs's Encoder has another shape. Its constructor allocates
  * `Buffer.alloc(Encoder.nextPowerOfTwo(initialSize))`, and ensureAvailable is the only other caller of
  * nextPowerOfTwo: ensureAvailable is replaced (it grows with allocUnsafe, by the same powers of two), and
@@ -208,7 +215,7 @@ export function fixKafkajsEncoderAllocation(): boolean {
   proto.ensureAvailable = function (this: Encoder, length: number) {
     const needed = this.offset + length;
     if (needed <= this.buf.length) return;
-    const grown = Buffer.allocUnsafe(nextPowerOfTwo(needed));
+    const grown = Buffer.allocUnsafe(Math.max(FIRST_ENCODER_BYTES, nextPowerOfTwo(needed)));
     this.buf.copy(grown, 0, 0, this.offset);
     this.buf = grown;
   };
