@@ -159,3 +159,37 @@ it('produced records arrive byte for byte, encoded in buffers that held other by
   const expected = byId([...sent, ...sent].map(asSent));
   expect(byId(got)).toEqual(expected);
 });
+
+it("variable-length integers are written in place as kafkajs's own loop writes them", () => {
+  expect(fixKafkajs().encoderAllocation).toBe(true);
+  const Encoder = createRequire(__filename)('kafkajs/src/protocol/encoder') as new () => {
+    writeUVarInt(v: number): unknown;
+    writeVarInt(v: number): unknown;
+    buffer: Buffer;
+  };
+  // kafkajs 2.2.4's writeUVarInt, as it was: each byte pushed to an array, the array copied in as a Buffer.
+  const reference = (value: number) => {
+    const bytes: number[] = [];
+    while ((value & 0xffffff80) !== 0) {
+      bytes.push((value & 0x7f) | 0x80);
+      value >>>= 7;
+    }
+    bytes.push(value & 0x7f);
+    return Buffer.from(bytes);
+  };
+  const values = [0, 1, 127, 128, 300, 16383, 16384, 2 ** 21 - 1, 2 ** 21, 2 ** 28, 2 ** 31 - 1, 2 ** 32 - 1, -1, -129];
+  for (const v of values) {
+    const e = new Encoder();
+    e.writeUVarInt(v);
+    expect([v, e.buffer.toString('hex')]).toEqual([v, reference(v).toString('hex')]);
+  }
+  const e = new Encoder(); // several in a row, across the first buffer's end
+  for (let i = 0; i < 100; i++) e.writeVarInt(i * 7919 - 300_000);
+  const expected = Buffer.concat(
+    Array.from({ length: 100 }, (_, i) => {
+      const v = i * 7919 - 300_000;
+      return reference((v << 1) ^ (v >> 31)); // kafkajs's zig-zag
+    }),
+  );
+  expect(e.buffer.equals(expected)).toBe(true);
+});
