@@ -195,8 +195,8 @@ const FIRST_ENCODER_BYTES = 128;
 /**
  * Fix 3 (see above); false when kafkajs's Encoder has another shape. Its constructor allocates
  * `Buffer.alloc(Encoder.nextPowerOfTwo(initialSize))`, and ensureAvailable is the only other caller of
- * nextPowerOfTwo: ensureAvailable is replaced (it grows with allocUnsafe, by the same powers of two), and
- * nextPowerOfTwo then answers only the constructor, with 0.
+ * nextPowerOfTwo: ensureAvailable is replaced (it grows with allocUnsafe, to FIRST_ENCODER_BYTES first, then by the
+ * same powers of two), and nextPowerOfTwo then answers only the constructor, with 0.
  */
 export function fixKafkajsEncoderAllocation(): boolean {
   let Encoder: EncoderClass;

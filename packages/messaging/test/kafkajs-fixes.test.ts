@@ -6,7 +6,8 @@
  *  - consumed records' headers: every header, a repeated key as the array of its values in order, keys named like
  *    Object.prototype members as plain headers; the consumer runner hands out each key's first value;
  *  - produced records are encoded into pooled buffers that are not zero-filled: every byte still arrives as sent, with
- *    the pool full of other bytes, for records and headers small and large (past the pool's 4 KiB, past one fetch).
+ *    the pool full of other bytes, for records and headers from empty to 70 KB (past the pool's 4 KiB); variable-length
+ *    integers as kafkajs's own loop writes them.
  */
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
@@ -17,7 +18,9 @@ import { createHarness, type Harness } from './harness';
 interface Queue {
   checkPendingRequests(this: Queue): void;
 }
-const queueProto = (createRequire(__filename)('kafkajs/src/network/requestQueue') as { prototype: Queue }).prototype;
+/** kafkajs's own modules, as the fixes reach them. */
+const kafkajsInternal = createRequire(__filename);
+const queueProto = (kafkajsInternal('kafkajs/src/network/requestQueue') as { prototype: Queue }).prototype;
 
 let checks = 0;
 const check = queueProto.checkPendingRequests;
@@ -162,7 +165,7 @@ it('produced records arrive byte for byte, encoded in buffers that held other by
 
 it("variable-length integers are written in place as kafkajs's own loop writes them", () => {
   expect(fixKafkajs().encoderAllocation).toBe(true);
-  const Encoder = createRequire(__filename)('kafkajs/src/protocol/encoder') as new () => {
+  const Encoder = kafkajsInternal('kafkajs/src/protocol/encoder') as new () => {
     writeUVarInt(v: number): unknown;
     writeVarInt(v: number): unknown;
     buffer: Buffer;
