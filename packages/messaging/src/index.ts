@@ -2,6 +2,7 @@ export { createKafka, headersToStrings } from './kafka';
 export { fixKafkajs } from './kafkajs-fixes';
 export { EventProducer, RecordRejectedError, kafkaErrorType } from './producer';
 export type { ProducerOptions } from './producer';
+export { murmur2, murmur2Partitioner } from './partitioner';
 export { ConsumerRunner } from './consumer';
 export type {
   ConsumerRunnerOptions,

@@ -1,5 +1,6 @@
-import { CompressionTypes, Partitioners, type Kafka, type Producer } from 'kafkajs';
+import { CompressionTypes, type Kafka, type Producer } from 'kafkajs';
 import { PermanentError, TransientError } from '@orderflow/errors';
+import { murmur2Partitioner } from './partitioner';
 import type { OutboundMessage } from './types';
 
 export interface ProducerOptions {
@@ -33,7 +34,8 @@ export class EventProducer {
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
       // murmur2 of the key, as the Java client: an order id lands on the same partition whichever client wrote it.
-      createPartitioner: Partitioners.DefaultPartitioner,
+      // kafkajs's DefaultPartitioner computes it through Long objects; this one in 32-bit arithmetic (partitioner.ts).
+      createPartitioner: murmur2Partitioner,
     });
   }
 
