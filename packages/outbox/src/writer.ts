@@ -31,26 +31,45 @@ export async function appendToOutbox(
   // Every key's lock, in ascending order of the lock id so that writers never deadlock.
   const ids = [...new Set(records.map((r) => lockKey('outbox-key', schema, r.key ?? '')))].sort((a, b) => a - b);
   const q = ident(schema);
+  // The payloads travel as one binary parameter (cut by offset and length), the headers as one JSON document: an
+  // array of bytea or jsonb would go as text, every payload in hex and every header document quoted and escaped
+  // into the array literal, for the server to unescape and decode again.
+  const starts: number[] = [];
+  const lengths: number[] = [];
+  let at = 1;
+  for (const r of records) {
+    starts.push(at);
+    lengths.push(r.payload.length);
+    at += r.payload.length;
+  }
   await queryAtCommit(tx, {
     name: `outbox-append-${schema}`,
     // One round trip: the locks are an aggregate joined to the rows, so all are held before the first row exists,
     // i.e. before its id is drawn. WITH ORDINALITY keeps the records' order in the ids drawn (a key's events in the
     // order they were emitted).
     text: `INSERT INTO ${q}.outbox (topic, message_key, payload, headers, event_id, event_type)
-       SELECT r.topic, r.message_key, r.payload, r.headers, r.event_id, r.event_type
+       SELECT r.topic, r.message_key, substr($3::bytea, r.start, r.length), r.headers, r.event_id, r.event_type
        FROM (SELECT count(pg_advisory_xact_lock(k::bigint)) AS held FROM unnest($7::int[]) AS k) AS locks,
-            unnest($1::text[], $2::text[], $3::bytea[], $4::jsonb[], $5::text[], $6::text[])
-              WITH ORDINALITY AS r(topic, message_key, payload, headers, event_id, event_type, n)
+            ROWS FROM (unnest($1::text[]), unnest($2::text[]), unnest($8::int[]), unnest($9::int[]),
+                       jsonb_array_elements($4::jsonb), unnest($5::text[]), unnest($6::text[]))
+              WITH ORDINALITY AS r(topic, message_key, start, length, headers, event_id, event_type, n)
        WHERE locks.held >= 0
        ORDER BY r.n`,
     values: [
       records.map((r) => r.topic),
       records.map((r) => r.key),
-      records.map((r) => r.payload),
-      records.map((r) => JSON.stringify(r.headers)),
+      records.length === 1
+        ? records[0]!.payload
+        : Buffer.concat(
+            records.map((r) => r.payload),
+            at - 1,
+          ),
+      JSON.stringify(records.map((r) => r.headers)),
       records.map((r) => r.eventId),
       records.map((r) => r.eventType),
       ids,
+      starts,
+      lengths,
     ],
   });
   if (notify)
