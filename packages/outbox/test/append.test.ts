@@ -86,7 +86,7 @@ it('stores one record alone, an empty payload alone, and a batch after them on t
 });
 
 it('keeps headers exactly: quotes, backslashes, braces, commas, control and non-ASCII characters, empty values', async () => {
-  const headers = [
+  const headers: Record<string, string>[] = [
     { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', ce_source: 'a"b\\c' },
     { ce_subject: '{"nested": [1, 2]}', ce_id: 'x,y}{', empty: '' },
     { ce_source: 'line\nbreak\ttab\u0001', ce_subject: 'ordér 注文 🧾', 'key with "quotes"': '\\"' },
