@@ -220,6 +220,23 @@ it('folds many events consumed together (a batch) exactly as it folds them one a
   expect(sample.stageDurationsMs.endToEnd).toBe(700);
 });
 
+it("keeps every event's summary exactly, quotes, backslashes and non-ASCII text included, in a batch", async () => {
+  // Three orders sent one producer request per type: their order.fulfilled events share a batch and one statement.
+  const carriers = ['DHL "Express"', 'a\\b\\"c', 'Ünïcödé 注文 🧾, {x}'];
+  const journeys = carriers.map((carrier, i) => {
+    const j = happyJourney(t0 + 900_000 + i * 1000);
+    for (const e of j.events)
+      if (e.type === 'order.fulfilled') Object.assign(e.event, { carrier, trackingNumber: `T-${i}'"\\` });
+    return j;
+  });
+  await sendJourneys(journeys);
+  for (const [i, j] of journeys.entries()) {
+    const t = await timelineOf(j.orderId, 6);
+    expect(t.events[4]?.summary).toMatchObject({ carrier: carriers[i], trackingNumber: `T-${i}'"\\` });
+    expect(t.events[3]?.summary).toMatchObject({ amountMinor: 2500, currency: 'EUR' });
+  }
+});
+
 it('folds an event delivered twice within one batch once, and keeps no inbox row beside its timeline', async () => {
   const before = await settledSummary();
   // Each record sent twice in a row: same key, same partition, adjacent, so most pairs are consumed in one batch,

@@ -27,9 +27,10 @@ export async function appendToTimeline(tx: ClientBase, rows: readonly TimelineRo
     `INSERT INTO events (event_id, order_id, event_type, source, occurred_at, correlation_id, causation_id,
                          kafka_topic, kafka_partition, kafka_offset, summary)
      SELECT e.event_id, e.order_id, e.event_type, e.source, to_timestamp(e.occurred_at / 1000.0), e.correlation_id,
-            e.causation_id, e.kafka_topic, e.kafka_partition, e.kafka_offset, e.summary::jsonb
-     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::float8[], $6::text[], $7::text[], $8::text[],
-                 $9::int[], $10::bigint[], $11::text[])
+            e.causation_id, e.kafka_topic, e.kafka_partition, e.kafka_offset, e.summary
+     FROM ROWS FROM (unnest($1::text[]), unnest($2::text[]), unnest($3::text[]), unnest($4::text[]),
+                     unnest($5::float8[]), unnest($6::text[]), unnest($7::text[]), unnest($8::text[]),
+                     unnest($9::int[]), unnest($10::bigint[]), jsonb_array_elements($11::jsonb))
           AS e(event_id, order_id, event_type, source, occurred_at, correlation_id, causation_id, kafka_topic,
                kafka_partition, kafka_offset, summary)
      ON CONFLICT (order_id, event_id) DO NOTHING
@@ -45,7 +46,8 @@ export async function appendToTimeline(tx: ClientBase, rows: readonly TimelineRo
       col('topic'),
       col('partition'),
       col('offset'),
-      rows.map((r) => JSON.stringify(r.summary)),
+      // The summaries as one JSON document: as a text[] each would be quoted and escaped into the array literal.
+      JSON.stringify(rows.map((r) => r.summary)),
     ],
   );
   return new Set(r.rows.map((row) => row.event_id));
