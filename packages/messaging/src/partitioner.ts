@@ -3,7 +3,7 @@ import type { ICustomPartitioner } from 'kafkajs';
 
 /**
  * Kafka's murmur2 (the Java client's `Utils.murmur2`) in 32-bit integer arithmetic. kafkajs computes the same
- * value through `Long` objects (two to three of them per byte group): about 2.6 µs and 5 KB of garbage per key
+ * value through `Long` objects (two to three of them per byte group): about 3 µs and 5 KB of garbage per key
  * here, against 0.2 µs and nothing. Identical results: tested against kafkajs's implementation and against the
  * vectors of Kafka's own `UtilsTest`.
  */
@@ -30,7 +30,7 @@ export function murmur2(data: Uint8Array, length = data.length): number {
 
 /** murmur2 of a key's bytes as kafkajs and the Java client hash them: a string's UTF-8 (an ASCII one uncopied). */
 const scratch = new Uint8Array(256);
-export function murmur2OfKey(key: Buffer | string): number {
+function murmur2OfKey(key: Buffer | string): number {
   if (Buffer.isBuffer(key)) return murmur2(key);
   const s = String(key);
   if (s.length > scratch.length) return murmur2(Buffer.from(s));

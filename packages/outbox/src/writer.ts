@@ -58,12 +58,10 @@ export async function appendToOutbox(
     values: [
       records.map((r) => r.topic),
       records.map((r) => r.key),
-      records.length === 1
-        ? records[0]!.payload
-        : Buffer.concat(
-            records.map((r) => r.payload),
-            at - 1,
-          ),
+      Buffer.concat(
+        records.map((r) => r.payload),
+        at - 1,
+      ),
       JSON.stringify(records.map((r) => r.headers)),
       records.map((r) => r.eventId),
       records.map((r) => r.eventType),
