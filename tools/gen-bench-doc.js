@@ -97,10 +97,11 @@ function ceilingTable(d) {
     '| Ceiling, same run | Rate | The pipeline against it |',
     '|---|---|---|',
     `| kafkajs produce: ${rec.orderValidatedBytes}-byte records + ${rec.headerBytes} bytes of CloudEvents headers, ` +
-      `idempotent, acks=all, ${k.partitions} partitions, batches of ${k.batch} | ${n(c.kafkaProduceRecordsPerSecond)} records/s | ` +
-      `records written at full speed: ${pct(r.pipelineRecordsToProduceCeiling)} |`,
-    `| kafkajs consume, eachBatch doing nothing | ${n(c.kafkaConsumeRecordsPerSecond)} records/s | ` +
+      `idempotent, acks=all, ${k.partitions} partitions, batches of ${k.batch} | ${n(c.kafkaProduceRecordsPerSecond)} records/s` +
+      `${kafkaCpu(c, 'produce')} | records written at full speed: ${pct(r.pipelineRecordsToProduceCeiling)} |`,
+    `| kafkajs consume, eachBatch doing nothing | ${n(c.kafkaConsumeRecordsPerSecond)} records/s${kafkaCpu(c, 'consume')} | ` +
       `records read by the consumer groups: ${pct(r.pipelineRecordsToConsumeCeiling)} |`,
+    ...kafkaPerOrderRow(c, d.sustained),
     `| pgbench, a handler's transaction (inbox row, stock row, advisory lock, outbox row), ${pg.clients} clients | ` +
       `${n(c.pgbenchTps)} tx/s, ${n(c.pgbenchStatementsPerTx, 1)} statements/tx | commits: ${pct(r.pgCommitsToPgbench)} |`,
     `| a no-op service through the runtime (order.created → order.validated) | ${n(c.noopPipelineEventsPerSecond)} events/s, ` +
@@ -113,6 +114,25 @@ function ceilingTable(d) {
       `target p99 ≤ 20 ms ${met(d.targets.relayPickupP99)} |`,
     ...machineRow(c),
   ].join('\n');
+}
+
+/** ", CPU µs per record: client + broker" of one way of the raw Kafka ceiling; absent from older documents. */
+function kafkaCpu(c, way) {
+  const cpu = c.kafkaCpuUsPerRecord;
+  if (!cpu) return '';
+  return `; ${n(cpu[`${way}Client`], 1)} + ${cpu[`${way}Broker`] === null ? '?' : n(cpu[`${way}Broker`], 1)} µs CPU per record (client + broker)`;
+}
+
+/** Kafka's least CPU per order: the sustained phase's records at the raw ceiling's cost. Absent from older documents. */
+function kafkaPerOrderRow(c, sustained) {
+  if (c.kafkaCpuMsPerOrder === undefined) return [];
+  const figure = c.kafkaCpuMsPerOrder === null ? 'not measured' : `${n(c.kafkaCpuMsPerOrder, 2)} ms CPU per order`;
+  const per = (v) => n(v / sustained.orders, 1);
+  return [
+    `| Kafka alone for an order: the sustained phase's ${per(sustained.kafkaRecords)} records written and ` +
+      `${per(sustained.kafkaRecordsConsumed)} read per order, at the costs above | ` +
+      `${figure} | what moving an order's records costs before any service does anything with them |`,
+  ];
 }
 
 /**

@@ -36,8 +36,13 @@ export async function runCeilings(
   const headerBytes = Object.entries(first.headers).reduce((n, [k, v]) => n + k.length + v.length, 0);
   const record = { orderCreatedBytes: sizes.orderCreated, orderValidatedBytes: sizes.orderValidated, headerBytes };
   log('ceilings: raw kafkajs produce and consume…');
-  const kafka = await kafkaCeiling(testEnv().brokers, records.slice(0, s.ceilings.kafkaRecords), s.partitions);
-  log(`  produce ${kafka.produceRecordsPerSecond}/s, consume ${kafka.consumeRecordsPerSecond}/s`);
+  const kafkaRecords = records.slice(0, s.ceilings.kafkaRecords);
+  const kafka = await kafkaCeiling(testEnv().brokers, kafkaRecords, s.partitions, kafkaPid);
+  const cpu = kafka.cpuUsPerRecord;
+  log(
+    `  produce ${kafka.produceRecordsPerSecond}/s (${cpu.produceClient} + ${cpu.produceBroker ?? '?'} µs CPU/record), ` +
+      `consume ${kafka.consumeRecordsPerSecond}/s (${cpu.consumeClient} + ${cpu.consumeBroker ?? '?'})`,
+  );
   log('ceilings: pgbench, one handler transaction…');
   const pgbench = await pgbenchCeiling(first, s.ceilings.pgbenchClients, s.ceilings.pgbenchS);
   log(`  ${pgbench.tps} tx/s, ${pgbench.statementsPerTx} statements/tx`);

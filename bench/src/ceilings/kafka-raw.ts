@@ -2,9 +2,12 @@
  * The broker's ceiling on this machine: kafkajs alone, no codec, no database. Produce as the relay does (idempotent,
  * acks=all, one request of 500 records in flight at a time, murmur2 partitioner), then consume the same records with
  * eachBatch doing nothing. kafkajs is imported here only for that: everything else goes through @orderflow/messaging.
+ * Each way also prices a record in CPU: the client's (this process) and the broker's (from /proc), what moving a
+ * record costs before a service does anything with it.
  */
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { CpuMeter } from '../cpu-meter';
 import type { SampleRecord } from './records';
 
 export interface KafkaCeiling {
@@ -13,6 +16,22 @@ export interface KafkaCeiling {
   batch: number;
   produceRecordsPerSecond: number;
   consumeRecordsPerSecond: number;
+  /**
+   * CPU µs per record: the client's, and the broker's (null when its process is not found, e.g. in a container). The
+   * consumer's include fetching; both exclude connecting, the producer id and joining the group.
+   */
+  cpuUsPerRecord: {
+    produceClient: number;
+    produceBroker: number | null;
+    consumeClient: number;
+    consumeBroker: number | null;
+  };
+}
+
+interface Way {
+  recordsPerSecond: number;
+  clientUs: number;
+  brokerUs: number | null;
 }
 
 const BATCH = 500;
@@ -22,6 +41,7 @@ export async function kafkaCeiling(
   brokers: string[],
   records: SampleRecord[],
   partitions: number,
+  kafkaPid: number | undefined,
 ): Promise<KafkaCeiling> {
   const kafka = new Kafka({ clientId: 'bench-ceiling', brokers, logLevel: logLevel.NOTHING });
   const topic = `bench-ceiling-${randomUUID().slice(0, 8)}`;
@@ -29,16 +49,40 @@ export async function kafkaCeiling(
   await admin.connect();
   try {
     await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
-    const produceRecordsPerSecond = await produce(kafka, topic, records);
-    const consumeRecordsPerSecond = await consume(kafka, topic, records.length);
-    return { records: records.length, partitions, batch: BATCH, produceRecordsPerSecond, consumeRecordsPerSecond };
+    const produced = await produce(kafka, topic, records, kafkaPid);
+    const consumed = await consume(kafka, topic, records.length, kafkaPid);
+    return {
+      records: records.length,
+      partitions,
+      batch: BATCH,
+      produceRecordsPerSecond: produced.recordsPerSecond,
+      consumeRecordsPerSecond: consumed.recordsPerSecond,
+      cpuUsPerRecord: {
+        produceClient: produced.clientUs,
+        produceBroker: produced.brokerUs,
+        consumeClient: consumed.clientUs,
+        consumeBroker: consumed.brokerUs,
+      },
+    };
   } finally {
     await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
     await admin.disconnect();
   }
 }
 
-async function produce(kafka: Kafka, topic: string, records: SampleRecord[]): Promise<number> {
+/** The CPU of a window per record, µs: this process's (`loadgen` to the meter) and the broker's. */
+function perRecord(meter: CpuMeter, n: number, kafkaPid: number | undefined): Omit<Way, 'recordsPerSecond'> {
+  const w = meter.stop();
+  const us = (s: number | undefined) => (s === undefined ? null : Math.round((s / n) * 1e7) / 10);
+  return { clientUs: us(w.seconds.loadgen) ?? NaN, brokerUs: kafkaPid === undefined ? null : us(w.seconds.kafka) };
+}
+
+async function produce(
+  kafka: Kafka,
+  topic: string,
+  records: SampleRecord[],
+  kafkaPid: number | undefined,
+): Promise<Way> {
   const producer = kafka.producer({
     idempotent: true,
     maxInFlightRequests: 1,
@@ -48,29 +92,39 @@ async function produce(kafka: Kafka, topic: string, records: SampleRecord[]): Pr
   try {
     // One small send first: metadata and the producer id are fetched once, not timed.
     await producer.send({ topic, acks: -1, messages: records.slice(0, 1) });
+    const meter = new CpuMeter({ kafka: kafkaPid });
+    meter.start();
     const t0 = performance.now();
     for (let i = 1; i < records.length; i += BATCH)
       await producer.send({ topic, acks: -1, messages: records.slice(i, i + BATCH) });
-    return Math.round((records.length - 1) / ((performance.now() - t0) / 1000));
+    const recordsPerSecond = Math.round((records.length - 1) / ((performance.now() - t0) / 1000));
+    return { recordsPerSecond, ...perRecord(meter, records.length - 1, kafkaPid) };
   } finally {
     await producer.disconnect();
   }
 }
 
-/** Timed from the first batch to the last record: joining the group is not consuming. */
-async function consume(kafka: Kafka, topic: string, n: number): Promise<number> {
+/**
+ * Timed from the first batch to the last record: joining the group is not consuming. The CPU is metered from the
+ * first batch too (its fetch, a few ms of one request, falls outside: a 100,000-record window does not feel it).
+ */
+async function consume(kafka: Kafka, topic: string, n: number, kafkaPid: number | undefined): Promise<Way> {
   const consumer = kafka.consumer({ groupId: `bench-ceiling-${randomUUID()}`, maxWaitTimeInMs: 100 });
   await consumer.connect();
   try {
     await consumer.subscribe({ topics: [topic], fromBeginning: true });
     let seen = 0;
     let first = 0;
+    const meter = new CpuMeter({ kafka: kafkaPid });
     const elapsed = await new Promise<number>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`consumed ${seen} of ${n} records in 5 min`)), 300_000);
       consumer
         .run({
           eachBatch: async ({ batch }) => {
-            if (seen === 0) first = performance.now();
+            if (seen === 0) {
+              meter.start();
+              first = performance.now();
+            }
             seen += batch.messages.length;
             if (seen >= n) {
               clearTimeout(timer);
@@ -80,7 +134,7 @@ async function consume(kafka: Kafka, topic: string, n: number): Promise<number> 
         })
         .catch(reject);
     });
-    return Math.round(n / (elapsed / 1000));
+    return { recordsPerSecond: Math.round(n / (elapsed / 1000)), ...perRecord(meter, n, kafkaPid) };
   } finally {
     await consumer.disconnect();
   }

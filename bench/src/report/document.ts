@@ -3,6 +3,7 @@
  * the ceilings, ratios, per-order costs and targets, then every phase of every run. tools/gen-bench-doc.js reads it.
  */
 import type { Ceilings } from '../ceilings';
+import type { KafkaCeiling } from '../ceilings/kafka-raw';
 import type { PhaseResult } from '../pipeline/phase';
 import type { PipelineRun } from '../pipeline/run';
 import type { Settings } from '../settings';
@@ -28,6 +29,15 @@ export interface BenchDocument {
   ceilings: {
     kafkaProduceRecordsPerSecond: number;
     kafkaConsumeRecordsPerSecond: number;
+    /** CPU µs per record of the raw ceilings: client, and broker (details.kafka.cpuUsPerRecord). */
+    kafkaCpuUsPerRecord: KafkaCeiling['cpuUsPerRecord'];
+    /**
+     * What Kafka alone costs an order, ms of CPU (client and broker): the sustained phase's records written and read
+     * per order at the raw ceilings' cost per record, in batches of 500 (the pipeline's are smaller). The platform's
+     * producer saves about 10 µs per record of kafkajs as published (its pooled encoders and murmur2 partitioner);
+     * the rest is what every record costs before a service does anything with it.
+     */
+    kafkaCpuMsPerOrder: number | null;
     pgbenchTps: number;
     pgbenchStatementsPerTx: number;
     noopPipelineEventsPerSecond: number;
@@ -82,6 +92,8 @@ export function buildDocument(i: DocumentInput): BenchDocument {
   const ceilings = {
     kafkaProduceRecordsPerSecond: c.kafka.produceRecordsPerSecond,
     kafkaConsumeRecordsPerSecond: c.kafka.consumeRecordsPerSecond,
+    kafkaCpuUsPerRecord: c.kafka.cpuUsPerRecord,
+    kafkaCpuMsPerOrder: kafkaPerOrder(run.sustained, c.kafka.cpuUsPerRecord),
     pgbenchTps: c.pgbench.tps,
     pgbenchStatementsPerTx: c.pgbench.statementsPerTx,
     noopPipelineEventsPerSecond: c.noop.eventsPerSecond,
@@ -126,6 +138,15 @@ export function buildDocument(i: DocumentInput): BenchDocument {
     notes: i.notes,
   };
   return { ...doc, targets: targetsOf(doc) };
+}
+
+/** Kafka's least CPU for a phase's records per order (null when the broker's CPU was not measured), ms. */
+function kafkaPerOrder(p: PhaseResult, cpu: KafkaCeiling['cpuUsPerRecord']): number | null {
+  if (cpu.produceBroker === null || cpu.consumeBroker === null || p.orders === 0) return null;
+  const us =
+    (p.kafkaRecords / p.orders) * (cpu.produceClient + cpu.produceBroker) +
+    (p.kafkaRecordsConsumed / p.orders) * (cpu.consumeClient + cpu.consumeBroker);
+  return round(us / 1000, 3);
 }
 
 /** The pipeline against its ceilings, each a fraction (1 = at the ceiling). */

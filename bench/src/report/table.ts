@@ -56,13 +56,25 @@ function phases(d: BenchDocument): string {
   return columns(rows);
 }
 
+const kafkaCpu = (client: number, broker: number | null) => `${client} + ${broker ?? '?'}`;
+
 function ceilings(d: BenchDocument): string {
   const c = d.ceilings;
+  const k = c.kafkaCpuUsPerRecord;
   const r = d.ratios;
   return columns([
     ['ceiling', 'rate', 'pipeline ratio'],
-    ['kafkajs produce (records/s)', c.kafkaProduceRecordsPerSecond, r.pipelineRecordsToProduceCeiling ?? null],
-    ['kafkajs consume (records/s)', c.kafkaConsumeRecordsPerSecond, r.pipelineRecordsToConsumeCeiling ?? null],
+    [
+      `kafkajs produce (records/s; CPU µs/record client + broker ${kafkaCpu(k.produceClient, k.produceBroker)})`,
+      c.kafkaProduceRecordsPerSecond,
+      r.pipelineRecordsToProduceCeiling ?? null,
+    ],
+    [
+      `kafkajs consume (records/s; CPU µs/record client + broker ${kafkaCpu(k.consumeClient, k.consumeBroker)})`,
+      c.kafkaConsumeRecordsPerSecond,
+      r.pipelineRecordsToConsumeCeiling ?? null,
+    ],
+    ["Kafka alone for an order's records, at those costs (CPU ms)", c.kafkaCpuMsPerOrder ?? 'not measured', null],
     [`pgbench (tx/s, ${c.pgbenchStatementsPerTx} stmts/tx)`, c.pgbenchTps, r.pgCommitsToPgbench ?? null],
     [
       `no-op service (events/s; ${perMs(c.details.noop.cpuSecondsPerEvent.service, 2)} ms CPU/event)`,
