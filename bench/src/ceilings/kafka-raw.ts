@@ -2,6 +2,9 @@
  * The broker's ceiling on this machine: kafkajs alone, no codec, no database. Produce as the relay does (idempotent,
  * acks=all, one request of 500 records in flight at a time, murmur2 partitioner), then consume the same records with
  * eachBatch doing nothing. kafkajs is imported here only for that: everything else goes through @orderflow/messaging.
+ * The bench loads that package, which applies its fixes to kafkajs when loaded (kafkajs-fixes.ts: no idle timer
+ * loop, pooled encoders), so this is the platform's kafkajs; only the partitioner is kafkajs's own (about 3 µs per
+ * record more than the platform's).
  * Each way also prices a record in CPU: the client's (this process) and the broker's (from /proc), what moving a
  * record costs before a service does anything with it.
  */

@@ -33,9 +33,8 @@ export interface BenchDocument {
     kafkaCpuUsPerRecord: KafkaCeiling['cpuUsPerRecord'];
     /**
      * What Kafka alone costs an order, ms of CPU (client and broker): the sustained phase's records written and read
-     * per order at the raw ceilings' cost per record, in batches of 500 (the pipeline's are smaller). The platform's
-     * producer saves about 10 µs per record of kafkajs as published (its pooled encoders and murmur2 partitioner);
-     * the rest is what every record costs before a service does anything with it.
+     * per order at the raw ceilings' cost per record, in batches of 500 (the pipeline's are smaller): what every
+     * record costs before a service does anything with it.
      */
     kafkaCpuMsPerOrder: number | null;
     pgbenchTps: number;
