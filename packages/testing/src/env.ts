@@ -23,6 +23,9 @@ export function uniquePrefix(label = 't'): string {
   return `${label}-${uniqueId()}.`;
 }
 
+/** How long drop() lets the database's connections close before it terminates them. */
+const DROP_GRACE_MS = 2000;
+
 /** A fresh database for one test file; returns its admin connection string and a drop function. */
 export async function createTestDatabase(
   label = 'test',
@@ -41,8 +44,24 @@ export async function createTestDatabase(
     async drop() {
       const d = new Client({ connectionString: admin });
       await d.connect();
-      await d.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      await d.end();
+      try {
+        // A pool's end() resolves once it has asked its connections to close, before their backends have gone.
+        // Terminated meanwhile (FORCE), such a connection reports the termination to its pool, which has no
+        // listener left: an unhandled 'error' that fails the test file. So let closing connections go first;
+        // FORCE then ends whatever the test left open.
+        const deadline = Date.now() + DROP_GRACE_MS;
+        while (Date.now() < deadline) {
+          const r = await d.query<{ n: number }>(
+            'SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
+            [name],
+          );
+          if (r.rows[0]?.n === 0) break;
+          await new Promise((resolve) => setTimeout(resolve, 25));
+        }
+        await d.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      } finally {
+        await d.end();
+      }
     },
   };
 }
