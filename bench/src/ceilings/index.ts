@@ -36,8 +36,12 @@ export async function runCeilings(
   const headerBytes = Object.entries(first.headers).reduce((n, [k, v]) => n + k.length + v.length, 0);
   const record = { orderCreatedBytes: sizes.orderCreated, orderValidatedBytes: sizes.orderValidated, headerBytes };
   log('ceilings: raw kafkajs produce and consume…');
-  const kafkaRecords = records.slice(0, s.ceilings.kafkaRecords);
-  const kafka = await kafkaCeiling(testEnv().brokers, kafkaRecords, s.partitions, kafkaPid);
+  const kafka = await kafkaCeiling(
+    testEnv().brokers,
+    records.slice(0, s.ceilings.kafkaRecords),
+    s.partitions,
+    kafkaPid,
+  );
   const cpu = kafka.cpuUsPerRecord;
   log(
     `  produce ${kafka.produceRecordsPerSecond}/s (${cpu.produceClient} + ${cpu.produceBroker ?? '?'} µs CPU/record), ` +

@@ -10,7 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
-import { CpuMeter } from '../cpu-meter';
+import { cpuSeconds } from '../proc';
 import type { SampleRecord } from './records';
 
 export interface KafkaCeiling {
@@ -73,11 +73,22 @@ export async function kafkaCeiling(
   }
 }
 
-/** The CPU of a window per record, µs: this process's (`loadgen` to the meter) and the broker's. */
-function perRecord(meter: CpuMeter, n: number, kafkaPid: number | undefined): Omit<Way, 'recordsPerSecond'> {
-  const w = meter.stop();
-  const us = (s: number | undefined) => (s === undefined ? null : Math.round((s / n) * 1e7) / 10);
-  return { clientUs: us(w.seconds.loadgen) ?? NaN, brokerUs: kafkaPid === undefined ? null : us(w.seconds.kafka) };
+/**
+ * CPU from now on: this process's (the client) and the broker's, read once at each end (no sampling in the window:
+ * the client is this process, so a sampler would bill itself to it).
+ */
+function cpuWindow(kafkaPid: number | undefined): (records: number) => Omit<Way, 'recordsPerSecond'> {
+  const client = process.cpuUsage();
+  const broker = kafkaPid === undefined ? undefined : cpuSeconds(kafkaPid);
+  return (records) => {
+    const c = process.cpuUsage(client);
+    const b = kafkaPid === undefined || broker === undefined ? undefined : cpuSeconds(kafkaPid);
+    const us = (seconds: number) => Math.round((seconds / records) * 1e7) / 10;
+    return {
+      clientUs: us((c.user + c.system) / 1e6),
+      brokerUs: b === undefined || broker === undefined ? null : us(b - broker),
+    };
+  };
 }
 
 async function produce(
@@ -95,13 +106,12 @@ async function produce(
   try {
     // One small send first: metadata and the producer id are fetched once, not timed.
     await producer.send({ topic, acks: -1, messages: records.slice(0, 1) });
-    const meter = new CpuMeter({ kafka: kafkaPid });
-    meter.start();
+    const cpu = cpuWindow(kafkaPid);
     const t0 = performance.now();
     for (let i = 1; i < records.length; i += BATCH)
       await producer.send({ topic, acks: -1, messages: records.slice(i, i + BATCH) });
     const recordsPerSecond = Math.round((records.length - 1) / ((performance.now() - t0) / 1000));
-    return { recordsPerSecond, ...perRecord(meter, records.length - 1, kafkaPid) };
+    return { recordsPerSecond, ...cpu(records.length - 1) };
   } finally {
     await producer.disconnect();
   }
@@ -118,14 +128,14 @@ async function consume(kafka: Kafka, topic: string, n: number, kafkaPid: number 
     await consumer.subscribe({ topics: [topic], fromBeginning: true });
     let seen = 0;
     let first = 0;
-    const meter = new CpuMeter({ kafka: kafkaPid });
+    let cpu: ReturnType<typeof cpuWindow> | undefined;
     const elapsed = await new Promise<number>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`consumed ${seen} of ${n} records in 5 min`)), 300_000);
       consumer
         .run({
           eachBatch: async ({ batch }) => {
             if (seen === 0) {
-              meter.start();
+              cpu = cpuWindow(kafkaPid);
               first = performance.now();
             }
             seen += batch.messages.length;
@@ -137,7 +147,7 @@ async function consume(kafka: Kafka, topic: string, n: number, kafkaPid: number 
         })
         .catch(reject);
     });
-    return { recordsPerSecond: Math.round(n / (elapsed / 1000)), ...perRecord(meter, n, kafkaPid) };
+    return { recordsPerSecond: Math.round(n / (elapsed / 1000)), ...cpu!(n) };
   } finally {
     await consumer.disconnect();
   }

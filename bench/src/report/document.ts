@@ -139,7 +139,7 @@ export function buildDocument(i: DocumentInput): BenchDocument {
   return { ...doc, targets: targetsOf(doc) };
 }
 
-/** Kafka's least CPU for a phase's records per order (null when the broker's CPU was not measured), ms. */
+/** Kafka's CPU for a phase's records per order at the ceiling's prices (null without the broker's), ms. */
 function kafkaPerOrder(p: PhaseResult, cpu: KafkaCeiling['cpuUsPerRecord']): number | null {
   if (cpu.produceBroker === null || cpu.consumeBroker === null || p.orders === 0) return null;
   const us =
